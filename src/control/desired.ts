@@ -1,0 +1,39 @@
+/**
+ * Desired state per app: the spec, the release it belongs to and how many replicas should run,
+ * after the operator's overrides (`berth scale`, `berth stop`).
+ */
+import { createHash } from 'node:crypto';
+import type { AppSpec, ProcessAppSpec } from '../spec/model.js';
+import type { AppRow } from '../state/index.js';
+
+export interface DesiredApp {
+  spec: ProcessAppSpec;
+  release: number;
+  replicas: number;
+}
+
+/**
+ * The part of an app's spec that a running replica was started with. A change here needs new
+ * replicas (a new release); routes, health and balancing are edge settings and apply live.
+ */
+export function runtimeHash(app: ProcessAppSpec): string {
+  const { command, cwd, env, port, resources, stop } = app;
+  const canonical = JSON.stringify({ command, cwd, env: sortKeys(env), port: port ?? null, resources, stop });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Replicas to run: the file's value, unless `berth scale` set one against that same value. */
+export function desiredReplicas(spec: ProcessAppSpec, row: AppRow | undefined): number {
+  if (!row) return spec.replicas;
+  if (row.stopped) return 0;
+  if (row.scaledReplicas !== null && row.scaledFrom === spec.replicas) return row.scaledReplicas;
+  return spec.replicas;
+}
+
+export function isProcessApp(app: AppSpec): app is ProcessAppSpec {
+  return app.kind === 'process';
+}
