@@ -1,0 +1,22 @@
+import type { ApplyResult, Controller } from '../control/controller.js';
+import type { State } from '../state/index.js';
+
+export interface DaemonView {
+  pid: number;
+  version: string;
+  startedAt: number;
+  file: string;
+  edge: string;
+  api: string;
+  dataDir: string;
+  warnings: string[];
+}
+
+/** What the API needs from the daemon. */
+export interface ApiContext {
+  controller: Controller;
+  state: State;
+  daemon(): DaemonView;
+  /** Parses and applies a berth.yaml: the given text, or the daemon's own file re-read. */
+  apply(input: { file?: string; source?: string }): Promise<ApplyResult>;
+}

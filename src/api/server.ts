@@ -1,0 +1,30 @@
+/**
+ * The HTTP JSON API (fastify): bearer-token auth, zod-validated inputs, domain errors mapped to
+ * statuses. Listens on `api.listen` (loopback by default).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BerthError } from '../lib/errors.js';
+import { bearerAuth } from './auth.js';
+import type { ApiContext } from './context.js';
+import { errorBody, handleError } from './errors.js';
+import { applyRoutes } from './routes/apply.js';
+import { appRoutes } from './routes/apps.js';
+import { eventRoutes } from './routes/events.js';
+import { logRoutes } from './routes/logs.js';
+import { statusRoutes } from './routes/status.js';
+
+export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger }): FastifyInstance {
+  const app = Fastify({ loggerInstance: opts.logger.child({ component: 'api' }), disableRequestLogging: true, bodyLimit: 2 * 1024 * 1024 });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send(errorBody(new BerthError('REQUEST.INVALID', `no API endpoint ${req.method} ${req.url.split('?')[0]}`)));
+  });
+  app.addHook('onRequest', bearerAuth(opts.token));
+  statusRoutes(app, ctx);
+  applyRoutes(app, ctx);
+  appRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  logRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,152 @@
+/**
+ * The daemon: the composition root that wires state, runtime, edge, control and API together,
+ * converges to the file, and shuts down gracefully. `berth up` runs one in the foreground.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApi } from '../api/server.js';
+import { Controller, type ApplyResult } from '../control/controller.js';
+import { Edge } from '../edge/index.js';
+import { BerthError } from '../lib/errors.js';
+import { ensureDataDir, ensureToken, removeDaemonInfo, writeDaemonInfo } from '../lib/datadir.js';
+import { processStartTime } from '../lib/proc.js';
+import { VERSION } from '../lib/version.js';
+import { ProcessDriver } from '../runtime/process/index.js';
+import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
+import type { BerthSpec, Listen } from '../spec/model.js';
+import { State } from '../state/index.js';
+import { acquireLock } from './lock.js';
+import { wireEvents } from './wiring.js';
+
+export interface DaemonOptions {
+  file: string;
+  dataDir: string;
+  logger: Logger;
+  /** Listener overrides from flags/env, e.g. { http: '127.0.0.1:0' }. */
+  overrides?: LoadOptions['overrides'];
+  /** How long in-flight requests may take to finish at shutdown. */
+  shutdownGraceMs?: number;
+}
+
+export class Daemon {
+  private state!: State;
+  private driver!: ProcessDriver;
+  private edge!: Edge;
+  private controller!: Controller;
+  private api!: FastifyInstance;
+  private edgeAddr = '';
+  private apiAddr = '';
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | undefined;
+  private unwire: (() => void) | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {}
+
+  /** Starts everything; spec and listener errors surface before any app is touched. */
+  async start(): Promise<void> {
+    const { dataDir, logger } = this.opts;
+    const spec = this.load(readFileSync(this.opts.file, 'utf8'), this.opts.file);
+    ensureDataDir(dataDir);
+    acquireLock(dataDir);
+    this.state = State.open(dataDir);
+    const instanceId = this.state.meta.instanceId();
+    this.driver = new ProcessDriver({
+      logger: logger.child({ component: 'runtime' }), instanceId, portRange: spec.portRange,
+      runDir: resolve(dataDir, 'run'), logSink: (l) => this.state.logs.append(l),
+    });
+    const orphans = await this.driver.cleanupOrphans();
+    if (orphans > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `stopped ${orphans} process(es) left by an earlier daemon that did not shut down cleanly` });
+    this.state.replicas.clear();
+    this.edge = new Edge({ logger: logger.child({ component: 'edge' }) });
+    this.controller = new Controller({ state: this.state, driver: this.driver, edge: this.edge, logger });
+    this.unwire = wireEvents({ driver: this.driver, edge: this.edge, state: this.state, reconciler: this.controller.reconciler, logger });
+    this.edgeAddr = formatAddr(await this.listen('edge.http', spec.edge.http, (l) => this.edge.listen(l)));
+    this.api = buildApi(this.apiContext(), { token: ensureToken(dataDir), logger });
+    this.apiAddr = `http://${formatAddr(await this.listen('api.listen', spec.api.listen, (l) => this.listenApi(l)))}`;
+    writeDaemonInfo(dataDir, { pid: process.pid, pidStart: processStartTime(process.pid), api: this.apiAddr, edge: this.edgeAddr, startedAt: this.startedAt, version: VERSION });
+    this.state.events.record({ kind: 'daemon.started', message: `berth ${VERSION} up: edge on ${this.edgeAddr}, API on ${this.apiAddr}` });
+    logger.info({ edge: this.edgeAddr, api: this.apiAddr, file: this.opts.file }, 'berth is up');
+    await this.controller.apply(spec, 'up');
+  }
+
+  /** Stop accepting, let in-flight requests finish, stop replicas, close the store. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  get addresses(): { edge: string; api: string } {
+    return { edge: this.edgeAddr, api: this.apiAddr };
+  }
+
+  private async shutdown(): Promise<void> {
+    const { logger, dataDir } = this.opts;
+    logger.info('shutting down: draining the edge, then stopping replicas');
+    await this.edge?.close(this.opts.shutdownGraceMs ?? 10_000);
+    await this.api?.close();
+    await this.controller?.reconciler.close();
+    this.unwire?.();
+    await this.driver?.shutdown();
+    if (this.state) {
+      this.state.replicas.clear();
+      this.state.events.record({ kind: 'daemon.stopped', message: 'berth stopped' });
+      this.state.close();
+    }
+    removeDaemonInfo(dataDir, process.pid);
+    logger.info('stopped');
+  }
+
+  private load(source: string, file: string): BerthSpec {
+    return this.opts.overrides ? parseSpec(source, file, { overrides: this.opts.overrides }) : parseSpec(source, file);
+  }
+
+  private async apply(input: { file?: string; source?: string }): Promise<ApplyResult> {
+    const file = resolve(input.file ?? this.opts.file);
+    const spec = input.source !== undefined
+      ? this.load(input.source, file)
+      : (this.opts.overrides ? loadSpecFile(file, { overrides: this.opts.overrides }) : loadSpecFile(file));
+    return this.controller.apply(spec, 'apply');
+  }
+
+  private apiContext() {
+    return {
+      controller: this.controller,
+      state: this.state,
+      apply: (input: { file?: string; source?: string }) => this.apply(input),
+      daemon: () => ({
+        pid: process.pid, version: VERSION, startedAt: this.startedAt, file: this.opts.file,
+        edge: this.edgeAddr, api: this.apiAddr, dataDir: this.opts.dataDir, warnings: this.warnings(),
+      }),
+    };
+  }
+
+  private warnings(): string[] {
+    const caps = this.driver.capabilities();
+    return caps.limits ? [] : [`resource limits are not enforced: ${caps.limitsReason ?? 'unsupported here'}`];
+  }
+
+  private async listenApi(l: Listen): Promise<{ host: string; port: number }> {
+    await this.api.listen({ host: l.host, port: l.port });
+    const addr = this.api.server.address();
+    if (!addr || typeof addr === 'string') throw new Error('API did not bind a TCP address');
+    return { host: l.host, port: addr.port };
+  }
+
+  private async listen<T>(key: string, l: Listen, fn: (l: Listen) => Promise<T>): Promise<T> {
+    try {
+      return await fn(l);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new BerthError('PORT.IN_USE', `${key}: ${l.host}:${l.port} is already in use by another program; pick another port in berth.yaml or stop that program`);
+      if (code === 'EACCES') throw new BerthError('PORT.IN_USE', `${key}: not allowed to listen on ${l.host}:${l.port} (ports below 1024 need root); use a port ≥ 1024 or run as root`);
+      if (code === 'EADDRNOTAVAIL') throw new BerthError('PORT.IN_USE', `${key}: ${l.host} is not an address of this machine`);
+      throw err;
+    }
+  }
+}
+
+function formatAddr(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
