@@ -15,6 +15,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+  },
+  {
     files: ['src/cli/**/*.ts', 'scripts/**', 'bench/**', 'examples/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { PortAllocator } from '../../src/runtime/process/ports.js';
+import { makeDriver, nodeSpec } from './helpers.js';
+
+async function occupy(port: number, host = '127.0.0.1'): Promise<Server> {
+  const server = createServer();
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server;
+}
+
+test('skips a port another program already listens on', async (t) => {
+  const busy = await occupy(46000);
+  t.after(() => busy.close());
+  const ports = new PortAllocator({ from: 46000, to: 46010 }, '127.0.0.1');
+  assert.equal(await ports.allocate(), 46001);
+});
+
+test('a port bound on all interfaces is busy for 127.0.0.1 too', async (t) => {
+  const busy = await occupy(46020, '0.0.0.0');
+  t.after(() => busy.close());
+  const ports = new PortAllocator({ from: 46020, to: 46021 }, '127.0.0.1');
+  assert.equal(await ports.allocate(), 46021);
+});
+
+test('never hands out a held port, even to concurrent callers', async () => {
+  const ports = new PortAllocator({ from: 46030, to: 46033 }, '127.0.0.1');
+  const got = await Promise.all([1, 2, 3, 4].map(() => ports.allocate()));
+  assert.deepEqual([...got].sort(), [46030, 46031, 46032, 46033]);
+  await assert.rejects(ports.allocate(), { code: 'PORT.RANGE_EXHAUSTED', message: /no free port left in 46030-46033 on 127\.0\.0\.1/ });
+  ports.release(46032);
+  assert.equal(await ports.allocate(), 46032);
+});
+
+test('an exhausted range fails the start with a clear error', async (t) => {
+  const busy = await occupy(46040);
+  t.after(() => busy.close());
+  const { driver, close } = makeDriver({ portRange: { from: 46040, to: 46041 } });
+  t.after(close);
+  await driver.start(nodeSpec('setInterval(() => {}, 1000)'));
+  await assert.rejects(driver.start(nodeSpec('setInterval(() => {}, 1000)')), { code: 'PORT.RANGE_EXHAUSTED' });
+});
+
+test('a stopped replica gives its port back', async (t) => {
+  const { driver, close } = makeDriver({ portRange: { from: 46050, to: 46050 } });
+  t.after(close);
+  const spec = nodeSpec('setInterval(() => {}, 1000)');
+  const first = await driver.start(spec);
+  await driver.stop(spec.id);
+  const second = await driver.start(nodeSpec('setInterval(() => {}, 1000)'));
+  assert.equal(second.port, first.port);
+});
+
+test('an invalid range is rejected', () => {
+  assert.throws(() => new PortAllocator({ from: 5000, to: 4000 }, '127.0.0.1'), { code: 'SPEC.INVALID' });
+});
