@@ -1,0 +1,133 @@
+/**
+ * One validated app → its model: defaults applied, paths made absolute, domains and routes
+ * merged. Problems that need more than one key (command vs static, port vs replicas,
+ * timeout vs interval) are reported here, each at the key to change.
+ */
+import { resolve } from 'node:path';
+import type { AppSpec, HealthSpec, ProcessAppSpec, RouteSpec, StaticAppSpec } from './model.js';
+import type { KeyPath, SpecReport } from './problems.js';
+import type { RawApp } from './schema.js';
+
+/** An app's model plus where each of its routes came from, for cross-app checks. */
+export interface NormalizedApp {
+  spec: AppSpec;
+  routeOrigins: KeyPath[];
+}
+
+export interface NormalizeContext {
+  report: SpecReport;
+  /** Directory of berth.yaml; relative paths resolve against it. */
+  baseDir: string;
+}
+
+const STATIC_KEYS = new Set(['static', 'domains', 'routes']);
+
+export function normalizeApp(name: string, raw: RawApp, ctx: NormalizeContext): NormalizedApp | undefined {
+  const at: KeyPath = ['apps', name];
+  if (raw.command && raw.static) {
+    ctx.report.add([...at, 'static'], 'an app has either "command" (a process) or "static" (a directory), not both', { atKey: true });
+    return undefined;
+  }
+  if (!raw.command && !raw.static) {
+    ctx.report.add(at, 'give the app a "command" to run or a "static" directory to serve', { atKey: true });
+    return undefined;
+  }
+  const routes = buildRoutes(name, raw, ctx.report);
+  const spec = raw.static !== undefined
+    ? staticApp(name, raw, raw.static, ctx)
+    : processApp(name, raw, raw.command ?? [], ctx);
+  return spec && routes ? { spec: { ...spec, routes: routes.map((r) => r.route) }, routeOrigins: routes.map((r) => r.origin) } : undefined;
+}
+
+function staticApp(name: string, raw: RawApp, dir: string, ctx: NormalizeContext): StaticAppSpec | undefined {
+  const stray = Object.keys(raw).filter((key) => !STATIC_KEYS.has(key) && raw[key as keyof RawApp] !== undefined);
+  for (const key of stray) {
+    ctx.report.add(['apps', name, key], `static apps accept only static, domains and routes; remove "${key}" or use "command"`, { atKey: true });
+  }
+  return stray.length === 0 ? { name, kind: 'static', root: resolve(ctx.baseDir, dir), routes: [] } : undefined;
+}
+
+function processApp(name: string, raw: RawApp, command: string[], ctx: NormalizeContext): ProcessAppSpec | undefined {
+  const replicas = raw.replicas ?? 1;
+  if (raw.port !== undefined && replicas > 1) {
+    ctx.report.add(['apps', name, 'replicas'], 'a fixed port allows one replica; drop port and read $PORT to run more');
+    return undefined;
+  }
+  const health = raw.health ? buildHealth(name, raw.health, ctx.report) : undefined;
+  if (raw.health && !health) return undefined;
+  return {
+    name,
+    kind: 'process',
+    command,
+    cwd: resolve(ctx.baseDir, raw.cwd ?? '.'),
+    ...(raw.port !== undefined ? { port: raw.port } : {}),
+    replicas,
+    env: raw.env ?? {},
+    ...(health ? { health } : {}),
+    balance: raw.balance ?? 'round_robin',
+    resources: {
+      ...(raw.resources?.memory !== undefined ? { memoryBytes: raw.resources.memory } : {}),
+      ...(raw.resources?.cpu !== undefined ? { cpu: raw.resources.cpu } : {}),
+    },
+    stop: { signal: raw.stop?.signal ?? 'SIGTERM', graceMs: raw.stop?.grace ?? 10_000 },
+    routes: [],
+  };
+}
+
+function buildHealth(name: string, raw: NonNullable<RawApp['health']>, report: SpecReport): HealthSpec | undefined {
+  const health: HealthSpec = {
+    path: raw.path,
+    intervalMs: raw.interval ?? 10_000,
+    timeoutMs: raw.timeout ?? 2_000,
+    healthyThreshold: raw.healthy_threshold ?? 1,
+    unhealthyThreshold: raw.unhealthy_threshold ?? 3,
+    startPeriodMs: raw.start_period ?? 0,
+  };
+  if (health.timeoutMs >= health.intervalMs) {
+    const key = raw.timeout !== undefined ? 'timeout' : 'interval';
+    report.add(['apps', name, 'health', key], `timeout (${health.timeoutMs}ms) must be shorter than interval (${health.intervalMs}ms)`);
+    return undefined;
+  }
+  return health;
+}
+
+interface SourcedRoute {
+  route: RouteSpec;
+  origin: KeyPath;
+}
+
+/**
+ * Domains become `/` routes; a route without a host applies to each domain instead (so
+ * `domains` + host-less routes means "these paths on my domains", without `/`).
+ */
+function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRoute[] | undefined {
+  const domains = raw.domains ?? [];
+  const routes = raw.routes ?? [];
+  const hostless = routes.some((r) => r.host === undefined);
+  const out: SourcedRoute[] = hostless ? [] : domains.map((host, i) => ({
+    route: { host, path: '/', stripPrefix: false },
+    origin: ['apps', name, 'domains', i],
+  }));
+  let ok = true;
+  routes.forEach((r, i) => {
+    const origin: KeyPath = ['apps', name, 'routes', i];
+    if (r.host === undefined && domains.length === 0) {
+      report.add(origin, 'this route has no host and the app has no domains; add host: or domains:');
+      ok = false;
+    }
+    const hosts = r.host !== undefined ? [r.host] : domains;
+    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false }, origin });
+  });
+  return ok ? dedupe(out) : undefined;
+}
+
+/** Drops exact repeats within one app; same host and path with different options stay (and clash). */
+function dedupe(routes: SourcedRoute[]): SourcedRoute[] {
+  const seen = new Set<string>();
+  return routes.filter(({ route }) => {
+    const key = `${route.host}\n${route.path}\n${route.stripPrefix}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
