@@ -26,13 +26,16 @@ export function wireEvents(opts: WiringOptions): () => void {
     reconciler.pushEdge();
     void reconciler.request();
   });
-  edge.onHealthChange((h) => {
+  const offEdge = edge.onHealthChange((h) => {
     const app = h.pool;
     if (h.healthy) state.events.record({ app, kind: 'replica.healthy', message: `${h.target} is healthy` });
     else state.events.record({ app, level: 'warn', kind: 'replica.unhealthy', message: `${h.target} is unhealthy: ${h.reason ?? 'check failed'}` });
     void reconciler.request();
   });
-  return offDriver;
+  return () => {
+    offDriver();
+    offEdge();
+  };
 }
 
 function recordTransition(state: State, prev: string | undefined, r: ReplicaStatus): void {

@@ -1,0 +1,61 @@
+/**
+ * The request pipeline of a listener: open the exchange, route it against the current table
+ * (read once, so one request never mixes two snapshots), then hand it to its backend.
+ * Later middleware (bans, auth, rate limits, headers) slots in between routing and backend.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { openExchange, type AccessSink, type Exchange } from './exchange.js';
+import { parseRequestTarget, type RequestTarget } from './path.js';
+import { proxy } from './proxy.js';
+import { quoted, sendText } from './respond.js';
+import type { EdgeRoute } from './types.js';
+import { serveStatic } from './static.js';
+import type { RoutingTable } from './table.js';
+
+export interface HandlerDeps {
+  table: () => RoutingTable;
+  logger: Logger;
+  proto: 'http' | 'https';
+  onAccess?: AccessSink;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHandler(deps: HandlerDeps): RequestHandler {
+  return (req, res) => {
+    const ex = openExchange(req, res, deps.onAccess);
+    handle(ex, deps).catch((err: unknown) => {
+      deps.logger.error({ err, requestId: ex.requestId }, 'edge request failed');
+      sendText(ex, 500, 'Internal edge error');
+    });
+  };
+}
+
+async function handle(ex: Exchange, deps: HandlerDeps): Promise<void> {
+  const target = parseRequestTarget(ex.req.url);
+  if (!target) return sendText(ex, 400, 'Bad request target');
+  const table = deps.table();
+  const match = table.router.match(ex.host, target.path);
+  if (match.kind === 'no-host') {
+    return sendText(ex, 404, `No app is configured for host ${quoted(ex.host)} — check berth.yaml domains/routes`);
+  }
+  if (match.kind === 'no-route') {
+    return sendText(ex, 404, `No route matches path ${quoted(target.path)} on host ${quoted(ex.host)} — check the routes in berth.yaml`);
+  }
+  ex.app = match.route.app;
+  return toBackend(ex, match.route, { path: match.path, target }, table, deps);
+}
+
+function toBackend(ex: Exchange, route: EdgeRoute, at: { path: string; target: RequestTarget }, table: RoutingTable, deps: HandlerDeps): Promise<void> {
+  const backend = route.backend;
+  if (backend.kind === 'static') {
+    return serveStatic(ex, { root: backend.root, path: at.path, requestPath: at.target.path, query: at.target.query });
+  }
+  const pool = table.pools.get(backend.pool);
+  if (!pool) {
+    sendText(ex, 503, `App ${quoted(route.app)} has no upstream pool yet`, { 'retry-after': '1' });
+    return Promise.resolve();
+  }
+  return proxy(ex, pool, at.path + at.target.query, deps);
+}

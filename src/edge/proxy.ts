@@ -1,0 +1,119 @@
+/**
+ * The proxy backend: pick a target, stream the request to it, stream the response back.
+ * A failed attempt (before response headers) may eject the target and move the request to
+ * another target, following retry.ts; every target is tried at most once per request.
+ */
+import type { IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Exchange } from './exchange.js';
+import { forwardRequestHeaders, forwardResponseHeaders } from './forwarded.js';
+import type { UpstreamPool } from './pool.js';
+import { quoted, sendText } from './respond.js';
+import { classifyFailure, ejects, errorCode, mayRetry, statusFor, type FailureKind } from './retry.js';
+import type { UpstreamTarget } from './target.js';
+
+export interface ProxyDeps {
+  logger: Logger;
+  proto: 'http' | 'https';
+}
+
+interface UpstreamRequest {
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string | string[]>;
+  hasBody: boolean;
+  signal: AbortSignal;
+}
+
+interface Failure {
+  kind: FailureKind;
+  code: string;
+}
+
+/** `path` is what the target receives: the (possibly stripped) path plus the query. */
+export async function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): Promise<void> {
+  const request = upstreamRequest(ex, path, deps);
+  const tried = new Set<UpstreamTarget>();
+  let failure: Failure | undefined;
+  for (let target = pool.pick(); target; target = pool.pick(tried)) {
+    tried.add(target);
+    ex.target = target.target.id;
+    failure = await attempt(ex, target, request);
+    if (!failure || failure.kind === 'aborted') return;
+    noteFailure(target, failure, ex, deps.logger);
+    if (!mayRetry(failure.kind, request.method, request.hasBody)) break;
+  }
+  if (failure) sendText(ex, statusFor(failure.kind), upstreamFailureMessage(ex, failure));
+  else sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
+}
+
+function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): UpstreamRequest {
+  const controller = new AbortController();
+  ex.res.once('close', () => {
+    if (!ex.res.writableFinished) controller.abort();
+  });
+  return {
+    path,
+    method: (ex.req.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId }),
+    hasBody: hasBody(ex.req),
+    signal: controller.signal,
+  };
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** One try against one target; undefined when the response was relayed. */
+async function attempt(ex: Exchange, target: UpstreamTarget, request: UpstreamRequest): Promise<Failure | undefined> {
+  target.inFlight++;
+  try {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await target.dispatcher.request({
+        path: request.path,
+        method: request.method,
+        headers: request.headers,
+        body: request.hasBody ? ex.req : null,
+        signal: request.signal,
+      });
+    } catch (err) {
+      return { kind: request.signal.aborted ? 'aborted' : classifyFailure(err), code: errorCode(err) ?? String(err) };
+    }
+    await relay(ex, response);
+    return undefined;
+  } finally {
+    target.inFlight--;
+  }
+}
+
+/** Streams the upstream response to the client; a break mid-body cuts the client off too. */
+async function relay(ex: Exchange, response: Dispatcher.ResponseData): Promise<void> {
+  const { res } = ex;
+  try {
+    res.writeHead(response.statusCode, forwardResponseHeaders(response.headers, ex.requestId));
+  } catch {
+    response.body.destroy();
+    sendText(ex, 502, 'The app answered with a malformed response header');
+    return;
+  }
+  response.body.on('data', (chunk: Buffer) => {
+    ex.bytesOut += chunk.length;
+  });
+  await pipeline(response.body, res).catch(() => res.destroy());
+}
+
+function noteFailure(target: UpstreamTarget, failure: Failure, ex: Exchange, logger: Logger): void {
+  if (ejects(failure.kind)) target.monitor.eject(`proxy attempt failed: ${failure.code}`);
+  logger.warn({ requestId: ex.requestId, app: ex.app, target: target.target.id, address: target.address, failure: failure.code }, 'upstream attempt failed');
+}
+
+function upstreamFailureMessage(ex: Exchange, failure: Failure): string {
+  const app = quoted(ex.app ?? '');
+  if (failure.kind === 'timeout') return `App ${app} did not answer in time`;
+  return `App ${app} could not be reached or dropped the connection (${failure.code})`;
+}
