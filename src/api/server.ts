@@ -2,7 +2,7 @@
  * The HTTP JSON API (fastify): bearer-token auth, zod-validated inputs, domain errors mapped to
  * statuses. Listens on `api.listen` (loopback by default).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BerthError } from '../lib/errors.js';
 import { bearerAuth } from './auth.js';
@@ -15,7 +15,8 @@ import { logRoutes } from './routes/logs.js';
 import { statusRoutes } from './routes/status.js';
 
 export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger }): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.logger.child({ component: 'api' }), disableRequestLogging: true, bodyLimit: 2 * 1024 * 1024 });
+  // pino's Logger is what fastify wants at run time; its type is narrower than fastify's generic one.
+  const app = Fastify({ loggerInstance: opts.logger.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 2 * 1024 * 1024 });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(errorBody(new BerthError('REQUEST.INVALID', `no API endpoint ${req.method} ${req.url.split('?')[0]}`)));

@@ -2,7 +2,6 @@
  * The daemon: the composition root that wires state, runtime, edge, control and API together,
  * converges to the file, and shuts down gracefully. `berth up` runs one in the foreground.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -47,7 +46,7 @@ export class Daemon {
   /** Starts everything; spec and listener errors surface before any app is touched. */
   async start(): Promise<void> {
     const { dataDir, logger } = this.opts;
-    const spec = this.load(readFileSync(this.opts.file, 'utf8'), this.opts.file);
+    const spec = this.loadFile(this.opts.file);
     ensureDataDir(dataDir);
     acquireLock(dataDir);
     this.state = State.open(dataDir);
@@ -102,11 +101,13 @@ export class Daemon {
     return this.opts.overrides ? parseSpec(source, file, { overrides: this.opts.overrides }) : parseSpec(source, file);
   }
 
+  private loadFile(file: string): BerthSpec {
+    return this.opts.overrides ? loadSpecFile(file, { overrides: this.opts.overrides }) : loadSpecFile(file);
+  }
+
   private async apply(input: { file?: string; source?: string }): Promise<ApplyResult> {
     const file = resolve(input.file ?? this.opts.file);
-    const spec = input.source !== undefined
-      ? this.load(input.source, file)
-      : (this.opts.overrides ? loadSpecFile(file, { overrides: this.opts.overrides }) : loadSpecFile(file));
+    const spec = input.source !== undefined ? this.load(input.source, file) : this.loadFile(file);
     return this.controller.apply(spec, 'apply');
   }
 

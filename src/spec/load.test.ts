@@ -154,8 +154,15 @@ test('wrong types and values are reported at the value, all at once', () => {
 });
 
 test('health timeout must be shorter than interval', () => {
-  const { problems } = problemsOf(() => parseSpec('apps:\n  w:\n    command: [x]\n    health: { path: /h, interval: 1s }\n', 'berth.yaml', { env: {} }));
-  assert.match(problemAt(problems, 'apps.w.health.interval').message, /timeout \(2000ms\) must be shorter than interval \(1000ms\)/);
+  const { problems } = problemsOf(() => parseSpec('apps:\n  w:\n    command: [x]\n    health: { path: /h, interval: 1s, timeout: 2s }\n', 'berth.yaml', { env: {} }));
+  assert.match(problemAt(problems, 'apps.w.health.timeout').message, /timeout \(2000ms\) must be shorter than interval \(1000ms\)/);
+});
+
+test('a short interval brings the default timeout down to half of it', () => {
+  const spec = parseSpec('apps:\n  w:\n    command: [x]\n    health: { path: /h, interval: 1s }\n', 'berth.yaml', { env: {} });
+  const app = spec.apps.w;
+  assert.ok(app?.kind === 'process');
+  assert.equal(app.health?.timeoutMs, 500);
 });
 
 test('a missing required key points at its parent key', () => {

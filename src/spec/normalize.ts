@@ -75,10 +75,12 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
 }
 
 function buildHealth(name: string, raw: NonNullable<RawApp['health']>, report: SpecReport): HealthSpec | undefined {
+  const intervalMs = raw.interval ?? 10_000;
   const health: HealthSpec = {
     path: raw.path,
-    intervalMs: raw.interval ?? 10_000,
-    timeoutMs: raw.timeout ?? 2_000,
+    intervalMs,
+    // 2 s by default, but a short interval (e.g. 1s) brings the default down to half of it.
+    timeoutMs: raw.timeout ?? Math.min(2_000, Math.floor(intervalMs / 2)),
     healthyThreshold: raw.healthy_threshold ?? 1,
     unhealthyThreshold: raw.unhealthy_threshold ?? 3,
     startPeriodMs: raw.start_period ?? 0,

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Footprint benchmark: the daemon's resident memory while idle with 10 apps, and the time from
+// `berth up` to the first proxied 200. Reference measured in the same run: a bare Node HTTP
+// server (the floor any Node daemon starts from) and the stand-in app alone (how long the app
+// itself takes to answer its first request).
+// Usage: npm run bench:footprint   (builds first; writes bench/out/footprint.json)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const STANDIN = join(ROOT, 'examples/apps/standin/server.mjs');
+const RUNS = Number(process.env.RUNS ?? 5);
+const APPS = 10;
+
+function freePort() {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function until200(url, host, deadline) {
+  while (Date.now() < deadline) {
+    try {
+      const r = await request(url, { headers: { host } });
+      await r.body.dump();
+      if (r.statusCode === 200) return true;
+    } catch {
+      // not up yet
+    }
+    await sleep(5);
+  }
+  return false;
+}
+
+function spec() {
+  let yaml = 'apps:\n';
+  for (let i = 0; i < APPS; i++) {
+    yaml += `  app${i}:\n    command: ["node", "${STANDIN}"]\n    env: { APP_NAME: app${i} }\n    domains: [app${i}.bench]\n    health: { path: /health, interval: 10s }\n`;
+  }
+  return yaml;
+}
+
+async function runBerth() {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  writeFileSync(join(dir, 'berth.yaml'), spec());
+  const http = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [MAIN, 'up', '-f', join(dir, 'berth.yaml'), '--data-dir', join(dir, 'data'), '--http', `127.0.0.1:${http}`, '--api', '127.0.0.1:0', '--log-level', 'warn'], { stdio: 'inherit' });
+  const ok = await until200(`http://127.0.0.1:${http}/`, 'app0.bench', Date.now() + 30_000);
+  const firstMs = performance.now() - t0;
+  if (!ok) throw new Error('berth never answered 200');
+  // every app up, then idle for a while before reading memory
+  for (let i = 0; i < APPS; i++) await until200(`http://127.0.0.1:${http}/`, `app${i}.bench`, Date.now() + 30_000);
+  await sleep(5000);
+  const rss = rssKb(child.pid);
+  child.kill('SIGTERM');
+  await new Promise((ok) => child.on('exit', ok));
+  rmSync(dir, { recursive: true, force: true });
+  return { firstMs, rssKb: rss };
+}
+
+async function runReference(args, env) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port), ...env }, stdio: 'ignore' });
+  await until200(`http://127.0.0.1:${port}/`, 'x', Date.now() + 10_000);
+  const firstMs = performance.now() - t0;
+  await sleep(1000);
+  const rss = rssKb(child.pid);
+  child.kill('SIGTERM');
+  await new Promise((ok) => child.on('exit', ok));
+  return { firstMs, rssKb: rss };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const results = { berth: [], standin: [], bareNode: [] };
+for (let i = 0; i < RUNS; i++) {
+  results.berth.push(await runBerth());
+  results.standin.push(await runReference([STANDIN], {}));
+  results.bareNode.push(await runReference(['-e', "require('http').createServer((q,s)=>s.end('ok')).listen(process.env.PORT,'127.0.0.1')"], {}));
+}
+const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, {
+  firstOkMs: Math.round(median(v.map((r) => r.firstMs))),
+  rssMB: +(median(v.map((r) => r.rssKb)) / 1024).toFixed(1),
+}]));
+mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/out/footprint.json'), JSON.stringify({ runs: RUNS, apps: APPS, node: process.version, summary, results }, null, 2));
+console.log(`footprint (median of ${RUNS} runs, ${APPS} apps)`);
+console.log('| process | time to first 200 | resident memory |');
+console.log('|---|---|---|');
+console.log(`| berth daemon, ${APPS} apps, idle | ${summary.berth.firstOkMs} ms | ${summary.berth.rssMB} MB |`);
+console.log(`| reference: the stand-in app alone | ${summary.standin.firstOkMs} ms | ${summary.standin.rssMB} MB |`);
+console.log(`| reference: bare Node http server | ${summary.bareNode.firstOkMs} ms | ${summary.bareNode.rssMB} MB |`);
