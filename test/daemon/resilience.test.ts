@@ -153,6 +153,7 @@ describe('daemon lifecycle', () => {
     const file = writeSpec(`apps:${webApp('web', 1)}`);
     const d = await startDaemon(file);
     try {
+      await eventually(async () => (await appStatus(d, 'web')).healthy === 1, 'healthy');
       const second = await d.cli(['up', '-f', file, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0']);
       assert.equal(second.code, 1);
       assert.match(second.stderr, /already runs on data dir/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { PortAllocator } from '../../src/runtime/process/ports.js';
-import { makeDriver, nodeSpec } from './helpers.js';
+import { makeDriver, nodeSpec, waitForStatus } from './helpers.js';
 
 async function occupy(port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer();
@@ -15,7 +15,7 @@ async function occupy(port: number, host = '127.0.0.1'): Promise<Server> {
 test('skips a port another program already listens on', async (t) => {
   const busy = await occupy(46000);
   t.after(() => busy.close());
-  const ports = new PortAllocator({ from: 46000, to: 46010 }, '127.0.0.1');
+  const ports = new PortAllocator({ from: 46000, to: 46001 }, '127.0.0.1');
   assert.equal(await ports.allocate(), 46001);
 });
 
@@ -56,4 +56,31 @@ test('a stopped replica gives its port back', async (t) => {
 
 test('an invalid range is rejected', () => {
   assert.throws(() => new PortAllocator({ from: 5000, to: 4000 }, '127.0.0.1'), { code: 'SPEC.INVALID' });
+});
+
+test('a replica whose port was taken while it was down restarts on a free port', async (t) => {
+  const { driver, close } = makeDriver({ portRange: { from: 46060, to: 46061 }, backoff: { initialMs: 300, maxMs: 300, crashloopRestarts: 1000, crashloopWindowMs: 60_000 } });
+  t.after(close);
+  const spec = nodeSpec("require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1')");
+  await driver.start(spec);
+  const first = await waitForStatus(driver, spec.id, (s) => s.state === 'running', 'running');
+  let squatter: Server | undefined;
+  const taken = new Promise<void>((ready) => {
+    const off = driver.onChange((s) => {
+      if (s.id !== spec.id || s.state !== 'backoff' || squatter) return;
+      off();
+      // The process is gone and its restart is pending: another program grabs the port now.
+      void occupy(first.port).then((server) => {
+        squatter = server;
+        ready();
+      });
+    });
+  });
+  process.kill(first.pid as number, 'SIGKILL');
+  await taken;
+  t.after(() => squatter?.close());
+  const moved = await waitForStatus(driver, spec.id, (s) => s.state === 'running' && s.port !== first.port, 'running on a new port');
+  assert.equal(moved.port, first.port === 46060 ? 46061 : 46060);
+  const res = await fetch(`http://127.0.0.1:${moved.port}/`);
+  assert.equal(await res.text(), 'ok');
 });

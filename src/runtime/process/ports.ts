@@ -2,7 +2,8 @@
  * Hands out ports from the configured range to replicas that do not ask for a fixed one. A
  * port is given only when no live replica of this driver holds it and a quick listen on
  * host:port succeeds (so ports taken by other programs are skipped). The search goes round
- * the range from where it last stopped, so a just-freed port is not handed out again at once.
+ * the range from where it last stopped, so a just-freed port is not handed out again at once;
+ * it starts at a random point so that two daemons sharing a range rarely race for one port.
  */
 import { createServer } from 'node:net';
 import { BerthError } from '../../lib/errors.js';
@@ -23,7 +24,7 @@ export class PortAllocator {
     if (!(range.from >= 1 && range.to <= 65535 && range.from <= range.to)) {
       throw new BerthError('SPEC.INVALID', `invalid port range ${range.from}-${range.to}: need 1 <= from <= to <= 65535`);
     }
-    this.cursor = range.from;
+    this.cursor = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
   }
 
   /** Reserves a free, bindable port; BerthError PORT.RANGE_EXHAUSTED when none is left. */

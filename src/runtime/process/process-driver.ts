@@ -10,7 +10,7 @@ import type { Driver, DriverCapabilities, LogSink, ReplicaSpec, ReplicaStatus } 
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CgroupManager, detectCgroups } from './cgroups.js';
 import { killOrphans } from './orphans.js';
-import { PortAllocator, type PortRange } from './ports.js';
+import { canListen, PortAllocator, type PortRange } from './ports.js';
 import { ReplicaSupervisor } from './supervisor.js';
 
 export interface ProcessDriverOptions {
@@ -81,6 +81,7 @@ export class ProcessDriver implements Driver {
       cgroups: this.cgroups, backoff: { ...DEFAULT_BACKOFF, ...this.opts.backoff },
       runningAfterMs: this.opts.runningAfterMs ?? 1000, daemonEnv: process.env,
       onChange: (status) => this.changed(status),
+      ...(spec.port === undefined ? { recheckPort: (p: number) => this.recheckPort(p) } : {}),
     });
     this.replicas.set(spec.id, supervisor);
     supervisor.start();
@@ -114,6 +115,13 @@ export class ProcessDriver implements Driver {
   async shutdown(): Promise<void> {
     await Promise.all([...this.replicas.keys()].map((id) => this.stop(id)));
     this.cgroups.close();
+  }
+
+  private async recheckPort(port: number): Promise<number> {
+    if (await canListen(this.host, port)) return port;
+    const next = await this.ports.allocate();
+    this.ports.release(port);
+    return next;
   }
 
   private async takePort(spec: ReplicaSpec): Promise<number> {

@@ -26,6 +26,12 @@ export interface SupervisorDeps {
   runningAfterMs: number;
   daemonEnv: NodeJS.ProcessEnv;
   onChange: (status: ReplicaStatus) => void;
+  /**
+   * Before a restart after a crash: the port to use now. An auto-assigned port that another
+   * program took meanwhile is swapped for a free one, so the replica neither crash-loops on
+   * EADDRINUSE nor leaves the edge forwarding to that program.
+   */
+  recheckPort?: (port: number) => Promise<number>;
 }
 
 interface Current {
@@ -55,7 +61,7 @@ export class ReplicaSupervisor {
 
   constructor(
     private readonly spec: ReplicaSpec,
-    readonly port: number,
+    private port: number,
     private readonly deps: SupervisorDeps,
   ) {
     this.policy = new RestartPolicy(deps.backoff);
@@ -180,8 +186,22 @@ export class ReplicaSupervisor {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       this.restarts += 1;
-      this.spawnNow();
+      void this.respawnAfterCrash();
     }, plan.delayMs);
+  }
+
+  private async respawnAfterCrash(): Promise<void> {
+    if (this.deps.recheckPort) {
+      const before = this.port;
+      try {
+        this.port = await this.deps.recheckPort(before);
+      } catch (err) {
+        this.system(`cannot find a free port: ${(err as Error).message}`, 'warn');
+      }
+      if (this.port !== before) this.system(`port ${before} was taken by another program; moving to port ${this.port}`, 'warn');
+    }
+    if (this.wanted === 'stop' || this.current) return;
+    this.spawnNow();
   }
 
   private async terminate(current: Current): Promise<void> {
