@@ -14,7 +14,6 @@ re-reads the file it was started with.`;
 
 export const apply: Verb = {
   name: 'apply',
-  summary: 'apply a changed berth.yaml to the running daemon',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...CLIENT_OPTIONS, file: { type: 'string', short: 'f' } }, usage);

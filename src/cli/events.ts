@@ -16,7 +16,6 @@ Prints what happened recently: releases, starts, crashes, health changes, errors
 
 export const events: Verb = {
   name: 'events',
-  summary: 'show recent events',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...CLIENT_OPTIONS, lines: { type: 'string', short: 'n' } }, usage);

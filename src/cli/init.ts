@@ -10,7 +10,6 @@ Writes a commented starter berth.yaml (refuses to overwrite one without --force)
 
 export const init: Verb = {
   name: 'init',
-  summary: 'write a commented starter berth.yaml',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { file: { type: 'string', short: 'f' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, usage);

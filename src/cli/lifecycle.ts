@@ -3,11 +3,10 @@ import { CLIENT_OPTIONS, parse, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { printJson, type Verb } from './verb.js';
 
-export function lifecycleVerb(action: 'stop' | 'start' | 'restart', summary: string, detail: string): Verb {
+export function lifecycleVerb(action: 'stop' | 'start' | 'restart', detail: string): Verb {
   const usage = `berth ${action} APP [APP ...] [--data-dir DIR] [--json]\n\n${detail}`;
   return {
     name: action,
-    summary,
     usage,
     async run(argv) {
       const { values, positionals } = parse(argv, CLIENT_OPTIONS, usage);

@@ -17,7 +17,6 @@ Prints the captured output of an app's replicas (all apps without APP); -f keeps
 
 export const logs: Verb = {
   name: 'logs',
-  summary: 'print or follow app output',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...CLIENT_OPTIONS, follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' } }, usage);

@@ -6,20 +6,25 @@
 import { exitCodeFor, isBerthError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { UsageError } from './args.js';
-import { apply } from './apply.js';
-import { events } from './events.js';
-import { init } from './init.js';
-import { logs } from './logs.js';
-import { restart } from './restart.js';
-import { scale } from './scale.js';
-import { schema } from './schema.js';
-import { start } from './start.js';
-import { status } from './status.js';
-import { stop } from './stop.js';
-import { up } from './up.js';
 import type { Verb } from './verb.js';
 
-const VERBS: Verb[] = [init, up, apply, status, scale, restart, stop, start, logs, events, schema];
+/**
+ * Verbs load on demand: `berth status` need not load the daemon (fastify, the edge, SQLite),
+ * which keeps the client quick to start.
+ */
+const VERBS: { name: string; summary: string; load: () => Promise<Verb> }[] = [
+  { name: 'init', summary: 'write a commented starter berth.yaml', load: async () => (await import('./init.js')).init },
+  { name: 'up', summary: 'run the daemon in the foreground', load: async () => (await import('./up.js')).up },
+  { name: 'apply', summary: 'apply a changed berth.yaml to the running daemon', load: async () => (await import('./apply.js')).apply },
+  { name: 'status', summary: 'show apps, replicas and why anything is failing', load: async () => (await import('./status.js')).status },
+  { name: 'scale', summary: 'set the number of replicas of apps', load: async () => (await import('./scale.js')).scale },
+  { name: 'restart', summary: 'restart apps without dropping requests', load: async () => (await import('./restart.js')).restart },
+  { name: 'stop', summary: "stop an app's replicas (kept stopped across restarts)", load: async () => (await import('./stop.js')).stop },
+  { name: 'start', summary: 'start apps stopped with `berth stop`', load: async () => (await import('./start.js')).start },
+  { name: 'logs', summary: 'print or follow app output', load: async () => (await import('./logs.js')).logs },
+  { name: 'events', summary: 'show recent events', load: async () => (await import('./events.js')).events },
+  { name: 'schema', summary: 'print the JSON Schema of berth.yaml', load: async () => (await import('./schema.js')).schema },
+];
 
 function help(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length));
@@ -42,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  const verb = VERBS.find((v) => v.name === name);
-  if (!verb) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
+  const entry = VERBS.find((v) => v.name === name);
+  if (!entry) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
+  const verb = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(verb.usage);
     return 0;

@@ -9,7 +9,6 @@ replicas value in berth.yaml changes.`;
 
 export const scale: Verb = {
   name: 'scale',
-  summary: 'set the number of replicas of apps',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, CLIENT_OPTIONS, usage);

@@ -8,7 +8,6 @@ Prints the JSON Schema of berth.yaml (for editors: yaml-language-server, VS Code
 
 export const schema: Verb = {
   name: 'schema',
-  summary: 'print the JSON Schema of berth.yaml',
   usage,
   async run(argv) {
     const { positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } }, usage);

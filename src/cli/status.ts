@@ -17,7 +17,6 @@ interface StatusBody {
 
 export const status: Verb = {
   name: 'status',
-  summary: 'show apps, replicas and why anything is failing',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, CLIENT_OPTIONS, usage);

@@ -13,7 +13,6 @@ SIGTERM or SIGINT: stop accepting, finish in-flight requests, stop the apps, exi
 
 export const up: Verb = {
   name: 'up',
-  summary: 'run the daemon in the foreground',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, {

@@ -1,7 +1,6 @@
 /** A CLI verb: one file each under src/cli/. `run` returns the exit code. */
 export interface Verb {
   name: string;
-  summary: string;
   usage: string;
   run(argv: string[]): Promise<number>;
 }
