@@ -16,8 +16,9 @@ import { statusRoutes } from './routes/status.js';
 
 export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger }): FastifyInstance {
   // pino's Logger is what fastify wants at run time; its type is narrower than fastify's generic one.
-  const app = Fastify({ // Per-request lines stay out of the daemon log (level warn for this child); errors still show.
-    loggerInstance: opts.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 2 * 1024 * 1024 });
+  // Per-request lines stay out of the daemon log (this child logs from warn up); errors still show.
+  const logger = opts.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger;
+  const app = Fastify({ loggerInstance: logger, bodyLimit: 2 * 1024 * 1024 });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(errorBody(new BerthError('REQUEST.INVALID', `no API endpoint ${req.method} ${req.url.split('?')[0]}`)));
