@@ -60,17 +60,20 @@ async function runBerth() {
   const http = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [MAIN, 'up', '-f', join(dir, 'berth.yaml'), '--data-dir', join(dir, 'data'), '--http', `127.0.0.1:${http}`, '--api', '127.0.0.1:0', '--log-level', 'warn'], { stdio: 'inherit' });
-  const ok = await until200(`http://127.0.0.1:${http}/`, 'app0.bench', Date.now() + 30_000);
-  const firstMs = performance.now() - t0;
-  if (!ok) throw new Error('berth never answered 200');
-  // every app up, then idle for a while before reading memory
-  for (let i = 0; i < APPS; i++) await until200(`http://127.0.0.1:${http}/`, `app${i}.bench`, Date.now() + 30_000);
-  await sleep(5000);
-  const rss = rssKb(child.pid);
-  child.kill('SIGTERM');
-  await new Promise((ok) => child.on('exit', ok));
-  rmSync(dir, { recursive: true, force: true });
-  return { firstMs, rssKb: rss };
+  const exited = new Promise((ok) => child.on('exit', ok));
+  try {
+    const ok = await until200(`http://127.0.0.1:${http}/`, 'app0.bench', Date.now() + 30_000);
+    const firstMs = performance.now() - t0;
+    if (!ok) throw new Error('berth never answered 200');
+    // every app up, then idle for a while before reading memory
+    for (let i = 0; i < APPS; i++) await until200(`http://127.0.0.1:${http}/`, `app${i}.bench`, Date.now() + 30_000);
+    await sleep(5000);
+    return { firstMs, rssKb: rssKb(child.pid) };
+  } finally {
+    child.kill('SIGTERM'); // the daemon stops its apps on the way out
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function runReference(args, env) {

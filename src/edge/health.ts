@@ -10,6 +10,11 @@ import { httpProbe, tcpProbe, type ProbeResult } from './probe.js';
 
 /** Out of rotation, an HTTP check runs at least this often. */
 const FAST_HTTP_MS = 1_000;
+/**
+ * A new target that has never passed is checked after 50, 100, 200, 400 ms, ... up to the
+ * fast interval, so a replica that starts in 100 ms serves within ~150 ms, not a second later.
+ */
+const FIRST_CHECK_MS = 50;
 /** TCP readiness: quick until up, relaxed afterwards. */
 const TCP = { fastMs: 250, slowMs: 2_000, timeoutMs: 1_000 };
 const TCP_POLICY: HealthPolicy = { healthyThreshold: 1, unhealthyThreshold: 2, startPeriodMs: 30_000 };
@@ -27,6 +32,8 @@ export class HealthMonitor {
   private timer?: NodeJS.Timeout;
   private probing?: AbortController;
   private stopped = false;
+  private everHealthy = false;
+  private startingChecks = 0;
 
   constructor(private readonly options: HealthMonitorOptions) {
     this.spec = options.spec;
@@ -89,6 +96,8 @@ export class HealthMonitor {
     if (this.stopped) return;
     const now = Date.now();
     const transition = result.ok ? this.state.success(now, result.detail) : this.state.failure(now, result.detail);
+    if (this.state.healthy) this.everHealthy = true;
+    else if (!this.everHealthy) this.startingChecks++;
     if (transition) this.emit(transition);
     this.schedule(this.nextDelay());
   }
@@ -101,8 +110,10 @@ export class HealthMonitor {
 
   private nextDelay(): number {
     const healthy = this.state.healthy;
+    const fast = this.spec ? Math.min(this.spec.intervalMs, FAST_HTTP_MS) : TCP.fastMs;
+    if (!this.everHealthy) return Math.min(fast, FIRST_CHECK_MS * 2 ** this.startingChecks);
     if (!this.spec) return healthy ? TCP.slowMs : TCP.fastMs;
-    return healthy ? this.spec.intervalMs : Math.min(this.spec.intervalMs, FAST_HTTP_MS);
+    return healthy ? this.spec.intervalMs : fast;
   }
 
   private emit(transition: Transition): void {
