@@ -18,18 +18,27 @@ export interface WiringOptions {
 export function wireEvents(opts: WiringOptions): () => void {
   const { driver, edge, state, reconciler } = opts;
   const lastState = new Map<string, string>();
+  const wasHealthy = new Set<string>();
   const offDriver = driver.onChange((r) => {
     reconciler.remember(r);
     recordTransition(state, lastState.get(r.id), r);
     lastState.set(r.id, r.state);
-    if (r.state === 'stopped') lastState.delete(r.id);
+    if (r.state === 'stopped') {
+      lastState.delete(r.id);
+      wasHealthy.delete(r.id);
+    }
     reconciler.pushEdge();
     void reconciler.request();
   });
   const offEdge = edge.onHealthChange((h) => {
     const app = h.pool;
-    if (h.healthy) state.events.record({ app, kind: 'replica.healthy', message: `${h.target} is healthy` });
-    else state.events.record({ app, level: 'warn', kind: 'replica.unhealthy', message: `${h.target} is unhealthy: ${h.reason ?? 'check failed'}` });
+    if (h.healthy) {
+      wasHealthy.add(h.target);
+      state.events.record({ app, kind: 'replica.healthy', message: `${h.target} is healthy` });
+    } else if (wasHealthy.delete(h.target)) {
+      // Failing checks of a replica still starting are not news; `berth status` shows them.
+      state.events.record({ app, level: 'warn', kind: 'replica.unhealthy', message: `${h.target} is unhealthy: ${h.reason ?? 'check failed'}` });
+    }
     void reconciler.request();
   });
   return () => {
