@@ -149,6 +149,29 @@ describe('daemon lifecycle', () => {
     assert.deepEqual(appProcesses(first.dataDir), []);
   });
 
+  test('after a clean stop a new daemon brings back the same apps, scale and stops included', async () => {
+    const file = writeSpec(`apps:${webApp('web', 1)}${webApp('api', 1)}`);
+    const first = await startDaemon(file);
+    await eventually(async () => (await appStatus(first, 'web')).healthy === 1, 'first healthy');
+    assert.equal((await first.cli(['scale', 'web=2'])).code, 0);
+    assert.equal((await first.cli(['stop', 'api'])).code, 0);
+    await eventually(async () => (await appStatus(first, 'web')).healthy === 2, 'scaled');
+    assert.equal(await first.stop(), 0);
+    assert.deepEqual(appProcesses(first.dataDir), []);
+
+    const second = await startDaemon(file, { dataDir: first.dataDir });
+    try {
+      await eventually(async () => (await appStatus(second, 'web')).healthy === 2, 'web back with 2 replicas');
+      const api = await appStatus(second, 'api');
+      assert.equal(api.state, 'stopped');
+      const status = JSON.parse((await second.cli(['status', '--json'])).stdout) as { apps: { name: string; release: number }[] };
+      assert.equal(status.apps.find((a) => a.name === 'web')?.release, 1, 'no new release for an unchanged spec');
+      assert.equal(appProcesses(second.dataDir).length, 2);
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
+  });
+
   test('a second daemon on the same data dir is refused', async () => {
     const file = writeSpec(`apps:${webApp('web', 1)}`);
     const d = await startDaemon(file);
