@@ -19,6 +19,8 @@ export interface ReconcilerOptions {
   edge: Edge;
   state: State;
   logger: Logger;
+  /** How long a leaving replica's in-flight requests may run before it gets its stop signal. Default 30 s. */
+  drainTimeoutMs?: number;
 }
 
 export class Reconciler {
@@ -127,8 +129,12 @@ export class Reconciler {
 
   private async stop(id: string, app: string, reason: string): Promise<void> {
     this.leaving.add(id);
-    this.pushEdge(); // no new requests for it; in-flight ones finish while it stops gracefully
+    this.pushEdge(); // no new requests for it from now on
     try {
+      const drainMs = this.opts.drainTimeoutMs ?? 30_000;
+      if (!(await this.opts.edge.drained(id, drainMs))) {
+        this.opts.state.events.record({ app, level: 'warn', kind: 'replica.drain_timeout', message: `${id} still had requests in flight after ${drainMs}ms; stopping it anyway` });
+      }
       await this.opts.driver.stop(id);
       this.opts.state.replicas.remove(id);
       this.opts.state.events.record({ app, kind: 'replica.stopped', message: `stopped ${id} (${reason})` });

@@ -79,6 +79,23 @@ export class Edge {
     return [...this.table.pools.values()].flatMap((pool) => pool.targets.map((target) => target.monitor.snapshot()));
   }
 
+  /**
+   * Resolves once a target that left the table has finished its in-flight requests (true),
+   * or after `timeoutMs` (false). A target the edge does not know is drained already.
+   */
+  async drained(targetId: string, timeoutMs: number): Promise<boolean> {
+    const closing = [...this.retiring].filter(([target]) => target.target.id === targetId).map(([, done]) => done);
+    if (closing.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    const done = await Promise.race([Promise.all(closing).then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
   /** Stops accepting, drains in-flight requests for up to `graceMs`, then closes upstreams. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;

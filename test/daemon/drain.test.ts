@@ -1,0 +1,46 @@
+/**
+ * Draining: a replica leaving rotation (restart, scale down) gets its stop signal only after
+ * the requests it is serving have finished, even when the app itself exits at once on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { eventually, get, startDaemon, tempDir } from '../helpers/daemon.js';
+
+// An app with no graceful shutdown: SIGTERM ends it on the spot, in-flight requests and all.
+const ABRUPT_APP = `
+const http = require('node:http');
+process.on('SIGTERM', () => process.exit(0));
+http.createServer((req, res) => {
+  const ms = Number(new URL(req.url, 'http://x').searchParams.get('sleep') ?? 0);
+  setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), ms);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+test('a restart waits for in-flight requests before stopping the old replica', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'app.cjs'), ABRUPT_APP);
+  writeFileSync(join(dir, 'berth.yaml'), `apps:
+  web:
+    command: ["node", "app.cjs"]
+    domains: [web.test]
+    health: { path: /, interval: 1s }
+`);
+  const d = await startDaemon(join(dir, 'berth.yaml'));
+  try {
+    await eventually(async () => (await get(d.edge, 'web.test', '/')).status === 200, 'serving');
+    const first = JSON.parse((await get(d.edge, 'web.test', '/')).body) as { pid: number };
+    const slow = request(`${d.edge}/?sleep=2000`, { headers: { host: 'web.test' } });
+    await sleep(200);
+    assert.equal((await d.cli(['restart', 'web'])).code, 0);
+    const res = await slow;
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(JSON.parse(await res.body.text()), first, 'answered by the old replica, which was not stopped mid-request');
+    await eventually(async () => (JSON.parse((await get(d.edge, 'web.test', '/')).body) as { pid: number }).pid !== first.pid, 'new replica serving');
+  } finally {
+    assert.equal(await d.stop(), 0);
+  }
+});
