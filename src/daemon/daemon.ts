@@ -10,7 +10,7 @@ import { Controller, type ApplyResult } from '../control/controller.js';
 import { Edge } from '../edge/index.js';
 import { BerthError } from '../lib/errors.js';
 import { ensureDataDir, ensureToken, removeDaemonInfo, writeDaemonInfo } from '../lib/datadir.js';
-import { processStartTime } from '../lib/proc.js';
+import { readStat } from '../lib/proc.js';
 import { VERSION } from '../lib/version.js';
 import { ProcessDriver } from '../runtime/process/index.js';
 import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
@@ -64,7 +64,7 @@ export class Daemon {
     this.edgeAddr = formatAddr(await this.listen('edge.http', spec.edge.http, (l) => this.edge.listen(l)));
     this.api = buildApi(this.apiContext(), { token: ensureToken(dataDir), logger });
     this.apiAddr = `http://${formatAddr(await this.listen('api.listen', spec.api.listen, (l) => this.listenApi(l)))}`;
-    writeDaemonInfo(dataDir, { pid: process.pid, pidStart: processStartTime(process.pid), api: this.apiAddr, edge: this.edgeAddr, startedAt: this.startedAt, version: VERSION });
+    writeDaemonInfo(dataDir, { pid: process.pid, pidStart: readStat(process.pid)?.startTime, api: this.apiAddr, edge: this.edgeAddr, startedAt: this.startedAt, version: VERSION });
     this.state.events.record({ kind: 'daemon.started', message: `berth ${VERSION} up: edge on ${this.edgeAddr}, API on ${this.apiAddr}` });
     logger.info({ edge: this.edgeAddr, api: this.apiAddr, file: this.opts.file }, 'berth is up');
     await this.controller.apply(spec, 'up');

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 
 export interface DaemonInfo {
   pid: number;
-  /** Start time of the daemon's process (see lib/proc.ts), to tell a live daemon from a reused pid. */
+  /** Start time of the daemon's process (lib/proc.ts), to tell a live daemon from a reused pid. */
   pidStart: number | undefined;
   api: string;
   edge: string;
@@ -73,11 +73,3 @@ export function removeDaemonInfo(dir: string, pid: number): void {
   if (readDaemonInfo(dir)?.pid === pid) rmSync(daemonInfoPath(dir), { force: true });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -3,12 +3,13 @@
  * data dir, and talk to them over real sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import Database from 'better-sqlite3';
+import { isAlive, listPids, readEnviron } from '../../src/lib/proc.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -133,18 +134,7 @@ export function appProcesses(dataDir: string): number[] {
   db.close();
   if (!row) return [];
   const marker = `BERTH_INSTANCE=${row.value}`;
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (env.includes(marker) && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) pids.push(Number(name));
-    } catch {
-      // gone or not ours
-    }
-  }
-  return pids;
+  return listPids().filter((pid) => readEnviron(pid)?.includes(marker) && isAlive(pid));
 }
 
 export function removeDir(dir: string): void {

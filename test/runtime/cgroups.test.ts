@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import { readEnviron } from '../../src/runtime/process/proc.js';
+import { readEnviron } from '../../src/lib/proc.js';
 import { CgroupManager, detectCgroups, type CgroupSupport } from '../../src/runtime/process/cgroups.js';
 import { commandSpec, makeDriver, waitForStatus } from './helpers.js';
 

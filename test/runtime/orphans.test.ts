@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { isAlive, waitGone } from '../../src/runtime/process/proc.js';
+import { isAlive, waitGone } from '../../src/lib/proc.js';
 import { makeDriver, nodeSpec } from './helpers.js';
 
 /** A process as a killed daemon would have left it: detached, marked, ignoring SIGTERM. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaStatus } from '../../src/runtime/driver.js';
-import { isAlive, waitGone } from '../../src/runtime/process/proc.js';
+import { isAlive, waitGone } from '../../src/lib/proc.js';
 import { makeDriver, nodeSpec, waitForStatus } from './helpers.js';
 
 function finalStatus(driver: ReturnType<typeof makeDriver>['driver'], id: string): Promise<ReplicaStatus> {

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourcesSpec } from '../../spec/model.js';
-import { killPid } from './proc.js';
+import { killPid } from '../../lib/proc.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 const CPU_PERIOD_US = 100_000;

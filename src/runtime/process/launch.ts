@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ReplicaExit } from '../driver.js';
 import { LineSplitter } from './lines.js';
-import { killGroup } from './proc.js';
+import { killGroup } from '../../lib/proc.js';
 
 /** `$0` is a label; then cgroup.procs files up to `--`; then the command to exec. */
 export const CGROUP_WRAPPER =

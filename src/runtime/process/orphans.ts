@@ -6,7 +6,7 @@
  * read are never touched. Replica cgroups left behind are emptied and removed.
  */
 import { INSTANCE_VAR } from './env.js';
-import { killPid, listPids, readEnviron, readStat, waitGone } from './proc.js';
+import { killPid, listPids, readEnviron, readStat, waitGone } from '../../lib/proc.js';
 
 export interface OrphanScanOptions {
   instanceId: string;

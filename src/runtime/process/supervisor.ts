@@ -14,7 +14,7 @@ import { buildReplicaEnv } from './env.js';
 import { crashloopReason, describeExit } from './exit.js';
 import { launch, type LaunchOutcome, type Launched } from './launch.js';
 import { LineRing } from './lines.js';
-import { killGroup } from './proc.js';
+import { killGroup } from '../../lib/proc.js';
 
 export interface SupervisorDeps {
   host: string;
