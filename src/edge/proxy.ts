@@ -1,15 +1,15 @@
 /**
- * The proxy backend: pick a target, stream the request to it, stream the response back.
+ * The proxy backend: pick a target and relay the exchange to it (relay.ts).
  * A failed attempt (before response headers) may eject the target and move the request to
  * another target, following retry.ts; every target is tried at most once per request.
  */
 import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Exchange } from './exchange.js';
-import { forwardRequestHeaders, forwardResponseHeaders } from './forwarded.js';
+import { forwardRequestHeaders } from './forwarded.js';
 import type { UpstreamPool } from './pool.js';
+import { relay } from './relay.js';
 import { quoted, sendText } from './respond.js';
 import { classifyFailure, ejects, errorCode, mayRetry, statusFor, type FailureKind } from './retry.js';
 import type { UpstreamTarget } from './target.js';
@@ -68,43 +68,20 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** One try against one target; undefined when the response was relayed. */
+/** One try against one target; undefined when the response was relayed (or cut mid-body). */
 async function attempt(ex: Exchange, target: UpstreamTarget, request: UpstreamRequest): Promise<Failure | undefined> {
   target.inFlight++;
   try {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await target.dispatcher.request({
-        path: request.path,
-        method: request.method,
-        headers: request.headers,
-        body: request.hasBody ? ex.req : null,
-        signal: request.signal,
-      });
-    } catch (err) {
-      return { kind: request.signal.aborted ? 'aborted' : classifyFailure(err), code: errorCode(err) ?? String(err) };
-    }
-    await relay(ex, response);
-    return undefined;
+    const err = await relay(target.dispatcher, {
+      ex,
+      request: { path: request.path, method: request.method, headers: request.headers, body: request.hasBody ? ex.req : null },
+      signal: request.signal,
+    });
+    if (!err) return undefined;
+    return { kind: request.signal.aborted ? 'aborted' : classifyFailure(err), code: errorCode(err) ?? String(err) };
   } finally {
     target.inFlight--;
   }
-}
-
-/** Streams the upstream response to the client; a break mid-body cuts the client off too. */
-async function relay(ex: Exchange, response: Dispatcher.ResponseData): Promise<void> {
-  const { res } = ex;
-  try {
-    res.writeHead(response.statusCode, forwardResponseHeaders(response.headers, ex.requestId));
-  } catch {
-    response.body.destroy();
-    sendText(ex, 502, 'The app answered with a malformed response header');
-    return;
-  }
-  response.body.on('data', (chunk: Buffer) => {
-    ex.bytesOut += chunk.length;
-  });
-  await pipeline(response.body, res).catch(() => res.destroy());
 }
 
 function noteFailure(target: UpstreamTarget, failure: Failure, ex: Exchange, logger: Logger): void {

@@ -3,12 +3,22 @@
  * in-flight count. A target object lives as long as its id and address stay in snapshots, so
  * its health and connections survive route swaps.
  */
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as UndiciPool } from 'undici';
 import type { HealthSpec } from '../spec/model.js';
 import type { Target, TargetHealth } from './types.js';
 import type { Balanceable } from './balancer.js';
 import { HealthMonitor } from './health.js';
 import type { Transition } from './health-state.js';
+
+/**
+ * Only undici's Pool module, not its index: `import { Pool } from 'undici'` also loads fetch,
+ * WebSocket, the cache stores and more, about 19 MB of resident memory the daemon never uses;
+ * the pool module alone costs about 10 MB. The edge drives the pool through dispatch() (see
+ * relay.ts), which Pool implements itself — request() and stream() are attached to it only
+ * by undici's index. undici 7 has no "exports" map, so the deep path resolves.
+ */
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 export interface UpstreamSettings {
   /** Waiting for response headers, and between body chunks (like nginx proxy_read_timeout). */
@@ -33,7 +43,7 @@ export class UpstreamTarget implements Balanceable {
   readonly key: string;
   readonly pool: string;
   readonly target: Target;
-  readonly dispatcher: Pool;
+  readonly dispatcher: UndiciPool;
   readonly monitor: HealthMonitor;
   inFlight = 0;
   private retired = false;
