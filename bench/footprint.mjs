@@ -27,9 +27,11 @@ function freePort() {
   });
 }
 
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
+/** Resident memory (RSS), and the part of it private to the process (USS: not shared pages of the node binary). */
+function memoryKb(pid) {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  return { rssKb: field('Rss'), ussKb: field('Private_Clean') + field('Private_Dirty') };
 }
 
 async function until200(url, host, deadline) {
@@ -68,7 +70,7 @@ async function runBerth() {
     // every app up, then idle for a while before reading memory
     for (let i = 0; i < APPS; i++) await until200(`http://127.0.0.1:${http}/`, `app${i}.bench`, Date.now() + 30_000);
     await sleep(5000);
-    return { firstMs, rssKb: rssKb(child.pid) };
+    return { firstMs, ...memoryKb(child.pid) };
   } finally {
     child.kill('SIGTERM'); // the daemon stops its apps on the way out
     await exited;
@@ -83,10 +85,10 @@ async function runReference(args, env) {
   await until200(`http://127.0.0.1:${port}/`, 'x', Date.now() + 10_000);
   const firstMs = performance.now() - t0;
   await sleep(1000);
-  const rss = rssKb(child.pid);
+  const memory = memoryKb(child.pid);
   child.kill('SIGTERM');
   await new Promise((ok) => child.on('exit', ok));
-  return { firstMs, rssKb: rss };
+  return { firstMs, ...memory };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -100,12 +102,14 @@ for (let i = 0; i < RUNS; i++) {
 const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, {
   firstOkMs: Math.round(median(v.map((r) => r.firstMs))),
   rssMB: +(median(v.map((r) => r.rssKb)) / 1024).toFixed(1),
+  ussMB: +(median(v.map((r) => r.ussKb)) / 1024).toFixed(1),
 }]));
 mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/out/footprint.json'), JSON.stringify({ runs: RUNS, apps: APPS, node: process.version, summary, results }, null, 2));
 console.log(`footprint (median of ${RUNS} runs, ${APPS} apps)`);
-console.log('| process | time to first 200 | resident memory |');
-console.log('|---|---|---|');
-console.log(`| berth daemon, ${APPS} apps, idle | ${summary.berth.firstOkMs} ms | ${summary.berth.rssMB} MB |`);
-console.log(`| reference: the stand-in app alone | ${summary.standin.firstOkMs} ms | ${summary.standin.rssMB} MB |`);
-console.log(`| reference: bare Node http server | ${summary.bareNode.firstOkMs} ms | ${summary.bareNode.rssMB} MB |`);
+console.log('| process | time to first 200 | resident memory (RSS) | private memory (USS) |');
+console.log('|---|---|---|---|');
+const row = (name, r) => console.log(`| ${name} | ${r.firstOkMs} ms | ${r.rssMB} MB | ${r.ussMB} MB |`);
+row(`berth daemon, ${APPS} apps, idle`, summary.berth);
+row('reference: the stand-in app alone', summary.standin);
+row('reference: bare Node http server', summary.bareNode);

@@ -102,7 +102,7 @@ export class Controller {
       const known = Object.keys(this.spec?.apps ?? {}).join(', ') || 'none';
       throw new BerthError('APP.NOT_FOUND', `no app named "${name}" (apps: ${known})`);
     }
-    if (!isProcessApp(app)) throw new BerthError('APP.NOT_SCALABLE', `"${name}" is a static site served by the edge; it has no replicas to scale, stop or restart`);
+    if (!isProcessApp(app)) throw new BerthError('APP.NOT_SCALABLE', `"${name}" is a static site served by the edge: it has no replicas to scale, stop, restart or read logs from`);
     return app;
   }
 
