@@ -26,7 +26,9 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private spec: BerthSpec | undefined;
   private desired: DesiredApp[] = [];
+  /** Replicas out of rotation and on their way out (draining, then stopping). */
   private readonly leaving = new Set<string>();
+  private readonly stops = new Set<Promise<void>>();
   /** Why an app could not be started, until the next successful start. */
   readonly startErrors = new Map<string, string>();
   private running: Promise<void> | undefined;
@@ -64,6 +66,7 @@ export class Reconciler {
   async close(): Promise<void> {
     this.closed = true;
     await this.running;
+    await Promise.all(this.stops);
   }
 
   private async loop(): Promise<void> {
@@ -100,7 +103,18 @@ export class Reconciler {
 
   private async perform(action: Action): Promise<boolean> {
     if (action.kind === 'start') return this.start(action.app, action.release, action.index);
-    await this.stop(action.id, action.app, action.reason);
+    // A stop drains for up to the drain timeout: it runs beside later passes, so a scale or a
+    // crash elsewhere is not held up by it. Until it is done the plan sees it as 'stopping'.
+    const stopping = this.stop(action.id, action.app, action.reason)
+      .catch((err: unknown) => {
+        this.opts.logger.error({ err, replica: action.id }, 'stopping a replica failed');
+        this.opts.state.events.record({ app: action.app, level: 'error', kind: 'replica.stop_failed', message: `could not stop ${action.id}: ${(err as Error).message}` });
+      })
+      .finally(() => {
+        this.stops.delete(stopping);
+        void this.request();
+      });
+    this.stops.add(stopping);
     return true;
   }
 

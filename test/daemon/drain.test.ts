@@ -44,3 +44,42 @@ test('a restart waits for in-flight requests before stopping the old replica', a
     assert.equal(await d.stop(), 0);
   }
 });
+
+test('a replica draining a long request holds up nothing else', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'app.cjs'), ABRUPT_APP);
+  writeFileSync(join(dir, 'berth.yaml'), `apps:
+  web:
+    command: ["node", "app.cjs"]
+    domains: [web.test]
+    health: { path: /, interval: 1s }
+  other:
+    command: ["node", "app.cjs"]
+    domains: [other.test]
+    health: { path: /, interval: 1s }
+`);
+  const d = await startDaemon(join(dir, 'berth.yaml'));
+  try {
+    await eventually(async () => (await get(d.edge, 'web.test', '/')).status === 200 && (await get(d.edge, 'other.test', '/')).status === 200, 'serving');
+    let slowDone = false;
+    const slow = request(`${d.edge}/?sleep=15000`, { headers: { host: 'web.test' } }).then(async (r) => {
+      await r.body.dump().catch(() => undefined);
+      slowDone = true;
+    }, () => {
+      slowDone = true;
+    });
+    await sleep(200);
+    assert.equal((await d.cli(['restart', 'web'])).code, 0); // web's old replica now drains the slow request
+    assert.equal((await d.cli(['scale', 'other=2'])).code, 0);
+    const status = await eventually(async () => {
+      const apps = (JSON.parse((await d.cli(['status', '--json'])).stdout) as { apps: { name: string; healthy: number }[] }).apps;
+      return apps.find((a) => a.name === 'other')?.healthy === 2 ? apps : undefined;
+    }, 'other scaled while web drains');
+    assert.ok(status);
+    assert.equal(slowDone, false, 'the scale completed while the old web replica was still draining');
+    await d.stop(); // the edge's shutdown grace ends the slow request
+    await slow;
+  } finally {
+    await d.stop();
+  }
+});
