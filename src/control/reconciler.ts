@@ -29,6 +29,7 @@ export class Reconciler {
   /** Replicas out of rotation and on their way out (draining, then stopping). */
   private readonly leaving = new Set<string>();
   private readonly stops = new Set<Promise<void>>();
+  private lastSnapshot = '';
   /** Why an app could not be started, until the next successful start. */
   readonly startErrors = new Map<string, string>();
   private running: Promise<void> | undefined;
@@ -57,10 +58,14 @@ export class Reconciler {
     return this.running;
   }
 
-  /** Pushes the current routes and targets to the edge. */
+  /** Pushes the current routes and targets to the edge, unless they are what it already has. */
   pushEdge(): void {
     if (!this.spec || this.closed) return;
-    this.opts.edge.apply(buildSnapshot(this.spec, this.opts.driver.list(), this.leaving));
+    const snapshot = buildSnapshot(this.spec, this.opts.driver.list(), this.leaving);
+    const key = JSON.stringify(snapshot);
+    if (key === this.lastSnapshot) return;
+    this.lastSnapshot = key;
+    this.opts.edge.apply(snapshot);
   }
 
   async close(): Promise<void> {
