@@ -1,0 +1,75 @@
+// Process helpers for the edge benchmark: free ports, children with a raised open-file limit,
+// readiness, resident memory of a process tree, and stopping by pid.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const WANTED_NOFILE = 65536;
+
+export function freePort() {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** The open-file limit children get: 65536 when it can be raised that far, else the hard limit. */
+export function fileLimit() {
+  const raised = spawnSync('prlimit', [`--nofile=${WANTED_NOFILE}:${WANTED_NOFILE}`, '--', 'true'], { stdio: 'ignore' });
+  if (raised.status === 0) return WANTED_NOFILE;
+  const out = spawnSync('prlimit', ['--nofile', '--output', 'HARD', '--noheadings'], { encoding: 'utf8' }).stdout.trim();
+  return Math.min(WANTED_NOFILE, Number(out) || 1024);
+}
+
+/** Spawns `cmd args` under prlimit so it may hold many connections. */
+export function start(cmd, args, { nofile, env, stdio = ['ignore', 'ignore', 'inherit'] }) {
+  const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, '--', cmd, ...args], { env: { ...process.env, ...env }, stdio });
+  child.exited = new Promise((ok) => child.once('exit', ok));
+  return child;
+}
+
+/** SIGTERM by pid, SIGKILL after 3 s if it has not exited. */
+export async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const done = await Promise.race([child.exited.then(() => true), sleep(3000).then(() => false)]);
+  if (!done) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+/** Resolves once GET `path` on the port answers 200; throws after `timeoutMs` or when `child` exits. */
+export async function until200(port, path, { timeoutMs = 10_000, child } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`the process for port ${port} exited with code ${child.exitCode}`);
+    const status = await new Promise((ok) => {
+      const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { host: 'bench' } }, (res) => {
+        res.resume();
+        ok(res.statusCode);
+      });
+      req.on('error', () => ok(0));
+      req.end();
+    });
+    if (status === 200) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing answered 200 on 127.0.0.1:${port}${path} within ${timeoutMs} ms`);
+}
+
+/** Resident memory (kB) of a process and all its descendants (nginx: master + worker). */
+export function treeRssKb(pid) {
+  let kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  for (const child of childPids(pid)) kb += treeRssKb(child);
+  return kb;
+}
+
+function childPids(pid) {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+}

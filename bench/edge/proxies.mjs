@@ -1,0 +1,96 @@
+// The proxies under test, each with one worker/thread and keep-alive to the backend. Each entry
+// writes its config into its own folder and returns the command that runs it in the foreground.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BERTH_EDGE = join(import.meta.dirname, 'berth-edge.mjs');
+
+function nginx({ dir, port, backendPort, tools, nofile }) {
+  for (const tmp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, tmp));
+  writeFileSync(join(dir, 'nginx.conf'), `
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile ${nofile};
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections ${nofile - 100}; }
+http {
+  access_log off;
+  keepalive_timeout 300s;
+  keepalive_requests 1000000;
+  client_body_temp_path ${join(dir, 'body')};
+  proxy_temp_path ${join(dir, 'proxy')};
+  fastcgi_temp_path ${join(dir, 'fastcgi')};
+  uwsgi_temp_path ${join(dir, 'uwsgi')};
+  scgi_temp_path ${join(dir, 'scgi')};
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`);
+  return { cmd: tools.nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] };
+}
+
+function haproxy({ dir, port, backendPort, tools, maxConnections }) {
+  writeFileSync(join(dir, 'haproxy.cfg'), `
+global
+  nbthread 1
+  maxconn ${maxConnections}
+  no strict-limits
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 300s
+  timeout server 300s
+  timeout http-keep-alive 300s
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend backend
+backend backend
+  server b1 127.0.0.1:${backendPort}
+`);
+  return { cmd: tools.haproxy, args: ['-db', '-f', join(dir, 'haproxy.cfg')] };
+}
+
+function caddy({ dir, port, backendPort, tools }) {
+  const config = {
+    admin: { disabled: true },
+    // clients that hang up mid-response (wrk stopping) are logged as errors: noise here
+    logging: { logs: { default: { writer: { output: 'discard' } } } },
+    apps: {
+      http: {
+        servers: {
+          bench: {
+            listen: [`127.0.0.1:${port}`],
+            automatic_https: { disable: true },
+            routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${backendPort}` }] }] }],
+          },
+        },
+      },
+    },
+  };
+  writeFileSync(join(dir, 'caddy.json'), JSON.stringify(config));
+  return {
+    cmd: tools.caddy,
+    args: ['run', '--config', join(dir, 'caddy.json')],
+    env: { GOMAXPROCS: '1', XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
+  };
+}
+
+function berth({ port, backendPort }) {
+  return { cmd: process.execPath, args: [BERTH_EDGE, String(port), String(backendPort)] };
+}
+
+export const PROXIES = [
+  { name: 'nginx', launch: nginx },
+  { name: 'haproxy', launch: haproxy },
+  { name: 'caddy', launch: caddy },
+  { name: 'berth edge', launch: berth },
+];
