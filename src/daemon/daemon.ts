@@ -53,7 +53,7 @@ export class Daemon {
     const instanceId = this.state.meta.instanceId();
     this.driver = new ProcessDriver({
       logger: logger.child({ component: 'runtime' }), instanceId, portRange: spec.portRange,
-      runDir: resolve(dataDir, 'run'), logSink: (l) => this.state.logs.append(l),
+      logSink: (l) => this.state.logs.append(l),
     });
     const orphans = await this.driver.cleanupOrphans();
     if (orphans > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `stopped ${orphans} process(es) left by an earlier daemon that did not shut down cleanly` });
@@ -98,11 +98,11 @@ export class Daemon {
   }
 
   private load(source: string, file: string): BerthSpec {
-    return this.opts.overrides ? parseSpec(source, file, { overrides: this.opts.overrides }) : parseSpec(source, file);
+    return parseSpec(source, file, { overrides: this.opts.overrides });
   }
 
   private loadFile(file: string): BerthSpec {
-    return this.opts.overrides ? loadSpecFile(file, { overrides: this.opts.overrides }) : loadSpecFile(file);
+    return loadSpecFile(file, { overrides: this.opts.overrides });
   }
 
   private async apply(input: { file?: string; source?: string }): Promise<ApplyResult> {

@@ -1,7 +1,5 @@
 /** Shared helpers for the process driver tests: a fast driver, specs running node scripts. */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { LogLine, ReplicaSpec, ReplicaStatus } from '../../src/runtime/driver.js';
@@ -38,7 +36,6 @@ export interface TestDriver {
 }
 
 export function makeDriver(overrides: Partial<ProcessDriverOptions> = {}): TestDriver {
-  const runDir = mkdtempSync(join(tmpdir(), 'berth-runtime-'));
   const logs = new LogCollector();
   const instanceId = overrides.instanceId ?? `t${randomBytes(6).toString('hex')}`;
   const driver = new ProcessDriver({
@@ -46,16 +43,11 @@ export function makeDriver(overrides: Partial<ProcessDriverOptions> = {}): TestD
     logSink: logs.sink,
     instanceId,
     portRange: { from: 42000, to: 42999 },
-    runDir,
     backoff: { initialMs: 20, maxMs: 100, crashloopRestarts: 1000, crashloopWindowMs: 60_000 },
     runningAfterMs: 50,
     ...overrides,
   });
-  const close = async (): Promise<void> => {
-    await driver.shutdown();
-    rmSync(runDir, { recursive: true, force: true });
-  };
-  return { driver, logs, instanceId, close };
+  return { driver, logs, instanceId, close: () => driver.shutdown() };
 }
 
 let seq = 0;

@@ -3,7 +3,6 @@
  * The driver hands out ports, owns the cgroup parent, keeps the replica registry and fans
  * status changes out to listeners. Replicas that were stopped leave the registry.
  */
-import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { BerthError } from '../../lib/errors.js';
 import type { Driver, DriverCapabilities, LogSink, ReplicaSpec, ReplicaStatus } from '../driver.js';
@@ -22,8 +21,6 @@ export interface ProcessDriverOptions {
   portRange: PortRange;
   /** Address replicas are reached on (default 127.0.0.1). */
   host?: string;
-  /** Directory for small per-replica files. */
-  runDir: string;
   backoff?: Partial<BackoffOptions>;
   /** How long a process must stay up to count as `running` (default 1000 ms). */
   runningAfterMs?: number;
@@ -46,7 +43,6 @@ export class ProcessDriver implements Driver {
   constructor(private readonly opts: ProcessDriverOptions) {
     this.host = opts.host ?? '127.0.0.1';
     this.ports = new PortAllocator(opts.portRange, this.host);
-    mkdirSync(opts.runDir, { recursive: true });
     const isRoot = opts.isRoot ?? process.geteuid?.() === 0;
     this.cgroups = CgroupManager.open(detectCgroups({ isRoot, root: opts.cgroupRoot }), opts.instanceId);
     if (!this.cgroups.enabled) opts.logger.warn({ reason: this.cgroups.reason }, 'memory/cpu limits will not be enforced');
