@@ -11,8 +11,10 @@ export function buildSnapshot(spec: BerthSpec, replicas: ReplicaStatus[], leavin
   for (const app of Object.values(spec.apps)) {
     for (const r of app.routes) {
       routes.push({
-        app: app.name, host: r.host, path: r.path, stripPrefix: r.stripPrefix,
-        backend: app.kind === 'static' ? { kind: 'static', root: app.root } : { kind: 'proxy', pool: app.name },
+        app: app.name, host: r.host, path: r.path, stripPrefix: r.stripPrefix, policy: r.policy,
+        backend: app.kind === 'static'
+          ? { kind: 'static', root: app.root, cache: app.cache, spa: app.spa }
+          : { kind: 'proxy', pool: app.name },
       });
     }
     if (app.kind !== 'process') continue;

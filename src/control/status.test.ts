@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { defaultRoutePolicy } from '../spec/defaults.js';
 import { test } from 'node:test';
 import type { ReplicaStatus } from '../runtime/driver.js';
 import type { ProcessAppSpec } from '../spec/model.js';
 import { appStatus } from './status.js';
 
 const app: ProcessAppSpec = {
-  kind: 'process', name: 'web', routes: [{ host: 'web.test', path: '/', stripPrefix: false }], command: ['x'], cwd: '/',
+  kind: 'process', name: 'web', routes: [{ host: 'web.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy() }], command: ['x'], cwd: '/',
   replicas: 2, env: {}, balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1 },
 };
 

@@ -49,6 +49,7 @@ function reportOnClose(ex: Exchange, onAccess: AccessSink): void {
       host: ex.host,
       path: pathOf(ex.req.url),
       status: ex.res.headersSent ? ex.res.statusCode : 0,
+      bytesIn: 0,
       bytesOut: ex.bytesOut,
       durationMs: performance.now() - started,
       app: ex.app,

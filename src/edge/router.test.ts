@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { defaultRoutePolicy } from '../spec/defaults.js';
 import assert from 'node:assert/strict';
 import { buildRouter, stripPrefix } from './router.js';
 import { normalizeHost } from './host.js';
@@ -6,7 +7,7 @@ import { parseRequestTarget } from './path.js';
 import type { EdgeRoute } from './types.js';
 
 function route(app: string, host: string, path = '/', stripPrefix = false): EdgeRoute {
-  return { app, host, path, stripPrefix, backend: { kind: 'proxy', pool: app } };
+  return { app, host, path, stripPrefix, backend: { kind: 'proxy', pool: app }, policy: defaultRoutePolicy() };
 }
 
 function appFor(routes: EdgeRoute[], host: string, path: string): string {

@@ -2,7 +2,7 @@
  * What the control plane hands the edge: a whole snapshot of routes and upstream pools.
  * The edge swaps it in atomically; health state of targets that survive the swap is kept.
  */
-import type { Balance, HealthSpec } from '../spec/model.js';
+import type { Balance, HealthSpec, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
 
 export interface Target {
   /** Replica id (stable across snapshots while the replica lives). */
@@ -22,7 +22,7 @@ export interface PoolConfig {
 
 export type Backend =
   | { kind: 'proxy'; pool: string }
-  | { kind: 'static'; root: string };
+  | { kind: 'static'; root: string; cache: StaticCacheSpec; spa: boolean };
 
 export interface EdgeRoute {
   app: string;
@@ -30,6 +30,7 @@ export interface EdgeRoute {
   path: string;
   stripPrefix: boolean;
   backend: Backend;
+  policy: RoutePolicy;
 }
 
 export interface EdgeSnapshot {
@@ -54,8 +55,12 @@ export interface AccessLogEntry {
   host: string;
   path: string;
   status: number;
+  bytesIn: number;
   bytesOut: number;
   durationMs: number;
+  /** From the request to the target until its response headers. */
+  upstreamMs?: number;
+  userAgent?: string;
   app?: string;
   target?: string;
 }

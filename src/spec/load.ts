@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document, type Node, type YAMLError } from 'yaml';
 import type { AppSpec, BerthSpec } from './model.js';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from './defaults.js';
 import { specError, SpecReport } from './problems.js';
 import { interpolate, interpolateDocument, type Env } from './interpolate.js';
 import { readEnvFile } from './envfile.js';
@@ -78,7 +79,15 @@ function validate(raw: Record<string, unknown>, { file, opts, report }: Validati
   if (!parsed.success || !ports) return undefined;
   return {
     file: resolve(file),
-    edge: { http: ports.http.listen },
+    edge: {
+      http: ports.http.listen,
+      workers: 1,
+      trustedProxies: [],
+      maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
+      timeouts: DEFAULT_TIMEOUTS,
+      certificates: [],
+      localCa: true,
+    },
     api: { listen: ports.api.listen },
     portRange: ports.portRange,
     apps: Object.fromEntries(apps.map((a): [string, AppSpec] => [a.spec.name, a.spec])),

@@ -13,6 +13,7 @@ export interface Listen {
 export type Balance = 'round_robin' | 'least_conn';
 
 export interface RouteSpec {
+  policy: RoutePolicy;
   /** Exact host (`example.com`), wildcard (`*.example.com`) or `*` for any host. Lower case. */
   host: string;
   /** Path prefix, always starting with `/`, no trailing slash except for `/` itself. */
@@ -46,6 +47,68 @@ interface AppBase {
   routes: RouteSpec[];
 }
 
+/** Header edits: names lower case. `set` replaces any value already there. */
+export interface HeaderEdits {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+export interface ResponseHeaderEdits extends HeaderEdits {
+  /** Added only when the app's response lacks the header (the security preset lives here). */
+  defaults: Record<string, string>;
+}
+
+export interface HstsSpec {
+  maxAgeS: number;
+  includeSubdomains: boolean;
+  preload: boolean;
+}
+
+export interface RateLimitSpec {
+  /** Sustained requests per second per client IP. */
+  perSecond: number;
+  /** Requests a client may make at once before the rate applies. */
+  burst: number;
+}
+
+export interface BasicAuthSpec {
+  realm: string;
+  /** User name → password hash (bcrypt `$2b$…` or `$scrypt$…`); never plain text. */
+  users: Record<string, string>;
+}
+
+/** How the edge caches static files (Cache-Control). */
+export interface StaticCacheSpec {
+  /** max-age for files that are neither HTML nor immutable. */
+  maxAgeS: number;
+  /** Path prefixes whose files never change (served `immutable`, one year). Hashed names are detected too. */
+  immutable: string[];
+}
+
+/**
+ * Everything the edge does to a request on a route besides routing: guards, headers,
+ * compression, limits. App-level values apply to each route; a route may override any key.
+ */
+export interface RoutePolicy {
+  /** Plain-HTTP requests get a 308 to HTTPS (only when the edge has an HTTPS listener). */
+  httpsRedirect: boolean;
+  /** Strict-Transport-Security on HTTPS responses; absent = not sent. */
+  hsts?: HstsSpec;
+  /** What the edge does to responses: preset defaults, the user's set and remove. */
+  responseHeaders: ResponseHeaderEdits;
+  /** Edits to the request before it reaches the app. */
+  requestHeaders: HeaderEdits;
+  /** gzip/brotli by Accept-Encoding for compressible types at least this big; absent = off. */
+  compression?: { minBytes: number };
+  /** Request bodies above this get 413. */
+  maxBodyBytes: number;
+  rateLimit?: RateLimitSpec;
+  /** CIDRs (IPv4/IPv6). With `allow`, only those clients pass; `deny` always refuses. */
+  allow: string[];
+  deny: string[];
+  basicAuth?: BasicAuthSpec;
+}
+
 export interface ProcessAppSpec extends AppBase {
   kind: 'process';
   command: string[];
@@ -64,14 +127,61 @@ export interface StaticAppSpec extends AppBase {
   kind: 'static';
   /** Directory served by the edge. */
   root: string;
+  cache: StaticCacheSpec;
+  /** Unknown paths without a file extension get /index.html (single-page apps). */
+  spa: boolean;
 }
 
 export type AppSpec = ProcessAppSpec | StaticAppSpec;
 
+export interface EdgeTimeouts {
+  /** The whole request head must arrive within this (slowloris) → 408. */
+  headerMs: number;
+  /** Gap allowed between request body chunks → 408. */
+  bodyMs: number;
+  /** Idle keep-alive connections close after this. */
+  idleMs: number;
+  /** Connecting to a replica → 502 after retries. */
+  connectMs: number;
+  /** Waiting for a replica's response headers, or between its body chunks → 504. */
+  responseMs: number;
+}
+
+export interface CertificateFile {
+  /** PEM certificate chain (absolute path). */
+  cert: string;
+  /** PEM private key (absolute path). */
+  key: string;
+}
+
+export interface AccessLogSpec {
+  /** Absolute path, or undefined for `<data-dir>/logs/access.log`. */
+  file?: string;
+  maxBytes: number;
+  /** Rotated files kept besides the current one. */
+  keep: number;
+}
+
+export interface EdgeSpec {
+  http: Listen;
+  https?: Listen;
+  /** Edge worker processes; 1 runs the edge inside the daemon. */
+  workers: number;
+  /** Peers whose X-Forwarded-For is believed (CIDRs). */
+  trustedProxies: string[];
+  maxHeaderBytes: number;
+  timeouts: EdgeTimeouts;
+  certificates: CertificateFile[];
+  /** Hosts no certificate file covers get one from Berth's local CA. */
+  localCa: boolean;
+  /** Absent = no access log. */
+  accessLog?: AccessLogSpec;
+}
+
 export interface BerthSpec {
   /** Absolute path of the file this came from (for messages). */
   file: string;
-  edge: { http: Listen };
+  edge: EdgeSpec;
   api: { listen: Listen };
   /** Inclusive range from which `$PORT` values are assigned to replicas. */
   portRange: { from: number; to: number };

@@ -4,6 +4,7 @@
  * timeout vs interval) are reported here, each at the key to change.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_STATIC_CACHE, defaultRoutePolicy } from './defaults.js';
 import type { AppSpec, HealthSpec, ProcessAppSpec, RouteSpec, StaticAppSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawApp } from './schema.js';
@@ -44,7 +45,7 @@ function staticApp(name: string, raw: RawApp, dir: string, ctx: NormalizeContext
   for (const key of stray) {
     ctx.report.add(['apps', name, key], `static apps accept only static, domains and routes; remove "${key}" or use "command"`, { atKey: true });
   }
-  return stray.length === 0 ? { name, kind: 'static', root: resolve(ctx.baseDir, dir), routes: [] } : undefined;
+  return stray.length === 0 ? { name, kind: 'static', root: resolve(ctx.baseDir, dir), cache: DEFAULT_STATIC_CACHE, spa: false, routes: [] } : undefined;
 }
 
 function processApp(name: string, raw: RawApp, command: string[], ctx: NormalizeContext): ProcessAppSpec | undefined {
@@ -107,7 +108,7 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
   const routes = raw.routes ?? [];
   const hostless = routes.some((r) => r.host === undefined);
   const out: SourcedRoute[] = hostless ? [] : domains.map((host, i) => ({
-    route: { host, path: '/', stripPrefix: false },
+    route: { host, path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
     origin: ['apps', name, 'domains', i],
   }));
   let ok = true;
@@ -118,7 +119,7 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
       ok = false;
     }
     const hosts = r.host !== undefined ? [r.host] : domains;
-    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false }, origin });
+    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false, policy: defaultRoutePolicy() }, origin });
   });
   return ok ? dedupe(out) : undefined;
 }

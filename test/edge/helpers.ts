@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Client } from 'undici';
 import { Edge, type EdgeOptions } from '../../src/edge/index.js';
 import type { AccessLogEntry, EdgeRoute, EdgeSnapshot, PoolConfig, TargetHealth } from '../../src/edge/types.js';
+import { defaultRoutePolicy } from '../../src/spec/defaults.js';
 import type { HealthSpec } from '../../src/spec/model.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -69,7 +70,7 @@ export function pool(name: string, backends: Backend[], extra: Partial<PoolConfi
 }
 
 export function proxyRoute(host: string, poolName: string, path = '/', stripPrefix = false): EdgeRoute {
-  return { app: poolName, host, path, stripPrefix, backend: { kind: 'proxy', pool: poolName } };
+  return { app: poolName, host, path, stripPrefix, backend: { kind: 'proxy', pool: poolName }, policy: defaultRoutePolicy() };
 }
 
 export interface EdgeHarness {

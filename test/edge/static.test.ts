@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { DEFAULT_STATIC_CACHE, defaultRoutePolicy } from '../../src/spec/defaults.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ let root: string;
 let edge: EdgeHarness;
 
 function staticRoute(host: string, path = '/', stripPrefix = false): EdgeRoute {
-  return { app: 'site', host, path, stripPrefix, backend: { kind: 'static', root } };
+  return { app: 'site', host, path, stripPrefix, backend: { kind: 'static', root, cache: DEFAULT_STATIC_CACHE, spa: false }, policy: defaultRoutePolicy() };
 }
 
 before(async () => {
