@@ -19,6 +19,7 @@ export interface Listener {
 
 export interface Ports {
   http: Listener;
+  https?: Listener;
   api: Listener;
   portRange: PortRange;
 }
@@ -67,11 +68,26 @@ export function checkPorts(apps: NormalizedApp[], ports: Ports, report: SpecRepo
   }
 }
 
-function checkListenerClash({ http, api }: Ports, report: SpecReport): void {
-  if (http.listen.port === 0 || http.listen.port !== api.listen.port) return;
-  const message = `port ${api.listen.port} is also the edge's HTTP port (${http.label}); give the API another port`;
-  if (api.flag) report.addFlag(api.flag, message);
-  else report.add(api.path, message);
+/** The daemon's listeners in the order they claim ports, with the name messages use. */
+function listeners(ports: Ports): Array<{ listener: Listener; what: string }> {
+  return [
+    { listener: ports.http, what: "the edge's HTTP port" },
+    ...(ports.https ? [{ listener: ports.https, what: "the edge's HTTPS port" }] : []),
+    { listener: ports.api, what: "the API's port" },
+  ];
+}
+
+function checkListenerClash(ports: Ports, report: SpecReport): void {
+  const claimed = new Map<number, { listener: Listener; what: string }>();
+  for (const entry of listeners(ports)) {
+    const { port } = entry.listener.listen;
+    const owner = claimed.get(port);
+    if (port !== 0 && owner) {
+      const message = `port ${port} is also ${owner.what} (${owner.listener.label}); give ${entry.listener.label} another port`;
+      if (entry.listener.flag) report.addFlag(entry.listener.flag, message);
+      else report.add(entry.listener.path, message);
+    } else claimed.set(port, entry);
+  }
 }
 
 function portClash(app: ProcessAppSpec, ports: Ports, owners: Map<number, KeyPath>, report: SpecReport): string | undefined {
@@ -81,8 +97,8 @@ function portClash(app: ProcessAppSpec, ports: Ports, owners: Map<number, KeyPat
     const line = report.lineOf(owner);
     return `port ${port} is also used by ${formatPath(owner)}${line === undefined ? '' : ` (line ${line})`}; give each app its own port`;
   }
-  if (port === ports.http.listen.port) return `port ${port} is the edge's HTTP port (${ports.http.label}); pick another port`;
-  if (port === ports.api.listen.port) return `port ${port} is the API's port (${ports.api.label}); pick another port`;
+  const listener = listeners(ports).find((entry) => entry.listener.listen.port === port);
+  if (listener) return `port ${port} is ${listener.what} (${listener.listener.label}); pick another port`;
   const { from, to } = ports.portRange;
   if (port >= from && port <= to) {
     return `port ${port} is inside runtime.port_range ${from}-${to}, from which Berth assigns $PORT; pick a port outside it`;

@@ -6,7 +6,10 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
 import { splitCommand } from './command.js';
-import { describeValue, parseDuration, parseHost, parseListen, parsePort, parsePortRange, parseRoutePath, parseSize } from './values.js';
+import {
+  describeValue, parseCidr, parseDuration, parseHeaderName, parseHeaderValue, parseHost, parseListen, parsePasswordHash, parsePort,
+  parsePortRange, parseRate, parseRoutePath, parseSize,
+} from './values.js';
 import type { Listen } from './model.js';
 
 type JsonMeta = Record<string, unknown> & { description: string };
@@ -158,4 +161,46 @@ export function host(description: string) {
 
 export function routePath(description: string) {
   return field(parseRoutePath, { type: 'string', pattern: '^/', description });
+}
+
+export function size(description: string) {
+  return field(parseSize, { anyOf: [{ type: 'string', pattern: '^[0-9.]+\\s*[kKmMgGtT]?(i?[bB])?$' }, { type: 'integer', minimum: 0 }], description });
+}
+
+export function rate(description: string) {
+  return field(parseRate, { type: 'string', pattern: '^[0-9.]+\\s*/\\s*[a-z]+$', description });
+}
+
+export function cidrList(description: string) {
+  return z.array(field(parseCidr, { type: 'string', description: 'IP address or CIDR.' })).describe(description);
+}
+
+export function passwordHash(description: string) {
+  return field(parsePasswordHash, { type: 'string', pattern: '^\\$', description });
+}
+
+export function headerMap(description: string) {
+  const value = field(parseHeaderValue, { type: ['string', 'number', 'boolean'], description: 'Header value.' });
+  return z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'is not a valid HTTP header name' }), value).describe(description);
+}
+
+export function headerNames(description: string) {
+  return z.array(field(parseHeaderName, { type: 'string', description: 'Header name.' })).describe(description);
+}
+
+/** A header value, or false to leave the header out. */
+export function headerOrOff(description: string) {
+  return field((value): string | false => (value === false || value === 'false' ? false : parseHeaderValue(value)), {
+    anyOf: [{ type: 'string' }, { const: false }], description,
+  });
+}
+
+/** `auto` or a whole number of workers from 1 to 64. */
+export function workerCount(description: string) {
+  return field((value): number | 'auto' => {
+    if (value === 'auto') return 'auto';
+    const n = asNumber(value);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 64) throw expected('auto or a whole number of workers from 1 to 64', value);
+    return n;
+  }, { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 64 }], description });
 }

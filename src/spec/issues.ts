@@ -22,6 +22,8 @@ export function reportIssues(report: SpecReport, base: KeyPath, schema: z.ZodTyp
       for (const key of issue.keys) report.add([...path, key], unknownKeyMessage(key, known), { atKey: true });
     } else if (issue.code === 'invalid_key') {
       report.add(path, `"${String(issue.input)}" ${issue.issues[0]?.message ?? 'is not allowed here'}`, { atKey: true });
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      reportIssues(report, path, schema, closestBranch(issue.errors, issue.input));
     } else if (issue.code === 'invalid_type') {
       const message = issue.input === undefined
         ? 'is required but missing'
@@ -33,6 +35,18 @@ export function reportIssues(report: SpecReport, base: KeyPath, schema: z.ZodTyp
   }
 }
 
+/**
+ * A value matched none of a union's branches (`true` or `{ … }`): report the branch meant by
+ * the value's shape — a mapping's problems inside it, a scalar's from the scalar branch.
+ */
+function closestBranch(branches: readonly (readonly Issue[])[], input: unknown): readonly Issue[] {
+  const isMapping = typeof input === 'object' && input !== null && !Array.isArray(input);
+  const meant = branches.find((issues) => isMapping
+    ? issues.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys')
+    : issues.every((i) => i.path.length > 0 || i.code !== 'invalid_type'));
+  return meant ?? branches[0] ?? [];
+}
+
 interface Def {
   type: string;
   shape?: Record<string, z.ZodType>;
@@ -40,6 +54,7 @@ interface Def {
   in?: z.ZodType;
   valueType?: z.ZodType;
   element?: z.ZodType;
+  options?: z.ZodType[];
 }
 
 function defOf(schema: z.ZodType): Def {
@@ -53,6 +68,7 @@ function knownKeys(schema: z.ZodType, path: readonly (string | number)[]): strin
   while (current) {
     const def = defOf(current);
     if (def.innerType || def.in) current = def.innerType ?? def.in;
+    else if (def.options) current = def.options.find((option) => defOf(option).shape !== undefined);
     else if (i === path.length) return def.shape ? Object.keys(def.shape) : [];
     else {
       const part = path[i++];

@@ -10,7 +10,7 @@ import { parseListen } from './values.js';
 
 export interface ListenerOptions {
   isRoot: boolean;
-  overrides: { http?: string; api?: string };
+  overrides: { http?: string; https?: string; api?: string };
 }
 
 export const DEFAULT_PORT_RANGE = { from: 20000, to: 29999 };
@@ -25,8 +25,13 @@ export function resolvePorts(top: RawTop, opts: ListenerOptions, report: SpecRep
     flag: '--api', label: 'api.listen', path: ['api', 'listen'], host: '127.0.0.1',
     fromFile: top.api?.listen, fallback: 7070, override: opts.overrides.api,
   }, report);
-  if (!http || !api) return undefined;
-  return { http, api, portRange: top.runtime?.port_range ?? DEFAULT_PORT_RANGE };
+  const wantsHttps = top.edge?.https !== undefined || opts.overrides.https !== undefined;
+  const https = wantsHttps ? listener({
+    flag: '--https', label: 'edge.https', path: ['edge', 'https'], host: '0.0.0.0',
+    fromFile: top.edge?.https, fallback: 443, override: opts.overrides.https,
+  }, report) : undefined;
+  if (!http || !api || (wantsHttps && !https)) return undefined;
+  return { http, ...(https ? { https } : {}), api, portRange: top.runtime?.port_range ?? DEFAULT_PORT_RANGE };
 }
 
 interface ListenerSource {

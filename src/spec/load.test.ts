@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_TIMEOUTS, defaultRoutePolicy } from './defaults.js';
 import { loadSpecFile, parseSpec } from './load.js';
 import { problemAt, problemsOf, tempProject } from './testkit.js';
 
@@ -43,15 +45,18 @@ test('a full berth.yaml loads into the exact normalized model', () => {
   const spec = loadSpecFile(join(dir, 'berth.yaml'), { env: {}, isRoot: false });
   assert.deepEqual(spec, {
     file: join(dir, 'berth.yaml'),
-    edge: { http: { host: '0.0.0.0', port: 8080 } },
+    edge: {
+      http: { host: '0.0.0.0', port: 8080 }, workers: availableParallelism(), trustedProxies: [], maxHeaderBytes: 32 * 1024,
+      timeouts: DEFAULT_TIMEOUTS, certificates: [], localCa: true, accessLog: { maxBytes: 50 * 1024 * 1024, keep: 5 },
+    },
     api: { listen: { host: '127.0.0.1', port: 7070 } },
     portRange: { from: 20000, to: 29999 },
     apps: {
       portfolio: {
-        name: 'portfolio', kind: 'static', root: join(dir, 'site'),
+        name: 'portfolio', kind: 'static', root: join(dir, 'site'), cache: { maxAgeS: 3600, immutable: [] }, spa: false,
         routes: [
-          { host: 'example.com', path: '/', stripPrefix: false },
-          { host: 'www.example.com', path: '/', stripPrefix: false },
+          { host: 'example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
+          { host: 'www.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
         ],
       },
       recipe: {
@@ -61,8 +66,8 @@ test('a full berth.yaml loads into the exact normalized model', () => {
         balance: 'least_conn', resources: { memoryBytes: 384 * 1024 * 1024, cpu: 0.3 },
         stop: { signal: 'SIGTERM', graceMs: 10_000 },
         routes: [
-          { host: 'recipe.example.com', path: '/', stripPrefix: false },
-          { host: 'example.com', path: '/api/recipe', stripPrefix: true },
+          { host: 'recipe.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
+          { host: 'example.com', path: '/api/recipe', stripPrefix: true, policy: defaultRoutePolicy() },
         ],
       },
     },
@@ -78,7 +83,7 @@ test('defaults fill in everything left out', () => {
   assert.deepEqual(spec.apps.web, {
     name: 'web', kind: 'process', command: ['node', 'server.js'], cwd: dir, replicas: 1, env: {},
     balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 10_000 },
-    routes: [{ host: 'a.test', path: '/', stripPrefix: false }],
+    routes: [{ host: 'a.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy() }],
   });
   assert.equal(parseSpec('', join(dir, 'berth.yaml'), { env: {}, isRoot: true }).edge.http.port, 80);
 });
@@ -172,15 +177,12 @@ test('a missing required key points at its parent key', () => {
   assert.match(p.message, /is required/);
 });
 
-test('static apps accept only static, domains and routes', () => {
+test('static apps refuse process keys, process apps refuse static keys', () => {
   const dir = tempProject({ 'site/': '' });
   const { problems } = problemsOf(() => parseSpec('apps:\n  s:\n    static: ./site\n    replicas: 2\n', join(dir, 'berth.yaml'), { env: {} }));
-  assert.match(problemAt(problems, 'apps.s.replicas').message, /static apps accept only static, domains and routes/);
-});
-
-test('edge.https is rejected for now', () => {
-  const { problems } = problemsOf(() => parseSpec('edge:\n  https: 8443\n', 'berth.yaml', { env: {} }));
-  assert.equal(problemAt(problems, 'edge.https').message, 'HTTPS is not available yet in this version; remove it');
+  assert.match(problemAt(problems, 'apps.s.replicas').message, /static apps do not run a process; remove "replicas"/);
+  const spa = problemsOf(() => parseSpec('apps:\n  p:\n    command: [x]\n    spa: true\n', join(dir, 'berth.yaml'), { env: {} }));
+  assert.match(problemAt(spa.problems, 'apps.p.spa').message, /"spa" applies to static apps only/);
 });
 
 test('a missing file and a non-mapping document are clear errors', () => {

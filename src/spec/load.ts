@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document, type Node, type YAMLError } from 'yaml';
 import type { AppSpec, BerthSpec } from './model.js';
-import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from './defaults.js';
+import { buildEdgeSpec } from './edge.js';
 import { specError, SpecReport } from './problems.js';
 import { interpolate, interpolateDocument, type Env } from './interpolate.js';
 import { readEnvFile } from './envfile.js';
@@ -22,8 +22,8 @@ export interface LoadOptions {
   env?: Env;
   /** Decides the default edge port: 80 as root, else 8080 (default: the current uid is 0). */
   isRoot?: boolean;
-  /** From CLI flags or env: replace edge.http (`--http`) and api.listen (`--api`). */
-  overrides?: { http?: string; api?: string };
+  /** From CLI flags or env: replace edge.http (`--http`), edge.https (`--https`), api.listen (`--api`), edge.workers. */
+  overrides?: { http?: string; https?: string; api?: string; workers?: number | 'auto' };
 }
 
 /** Reads, validates and normalizes a `berth.yaml`; throws BerthError SPEC.INVALID listing every problem. */
@@ -68,26 +68,16 @@ function validate(raw: Record<string, unknown>, { file, opts, report }: Validati
   const parsed = TopSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) reportIssues(report, [], TopSchema, parsed.error.issues);
   const top: RawTop = parsed.success ? parsed.data : {};
-  if (top.edge?.https !== undefined) {
-    report.add(['edge', 'https'], 'HTTPS is not available yet in this version; remove it', { atKey: true });
-  }
   const apps = parseApps(raw.apps, report, dirname(resolve(file)));
   checkDirectories(apps, report);
   checkDuplicateRoutes(apps, report);
   const ports = resolvePorts(top, { isRoot: opts.isRoot ?? process.getuid?.() === 0, overrides: opts.overrides ?? {} }, report);
   if (ports && parsed.success) checkPorts(apps, ports, report);
   if (!parsed.success || !ports) return undefined;
+  const edge = buildEdgeSpec(top.edge, ports, { baseDir: dirname(resolve(file)), report, workers: opts.overrides?.workers });
   return {
     file: resolve(file),
-    edge: {
-      http: ports.http.listen,
-      workers: 1,
-      trustedProxies: [],
-      maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
-      timeouts: DEFAULT_TIMEOUTS,
-      certificates: [],
-      localCa: true,
-    },
+    edge,
     api: { listen: ports.api.listen },
     portRange: ports.portRange,
     apps: Object.fromEntries(apps.map((a): [string, AppSpec] => [a.spec.name, a.spec])),

@@ -4,8 +4,10 @@
  * timeout vs interval) are reported here, each at the key to change.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_STATIC_CACHE, defaultRoutePolicy } from './defaults.js';
-import type { AppSpec, HealthSpec, ProcessAppSpec, RouteSpec, StaticAppSpec } from './model.js';
+import { DEFAULT_STATIC_CACHE } from './defaults.js';
+import { buildPolicy, mergePolicy } from './policy.js';
+import { PolicyShape } from './policy-schema.js';
+import type { AppSpec, HealthSpec, ProcessAppSpec, RoutePolicy, RouteSpec, StaticAppSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawApp } from './schema.js';
 
@@ -21,7 +23,8 @@ export interface NormalizeContext {
   baseDir: string;
 }
 
-const STATIC_KEYS = new Set(['static', 'domains', 'routes']);
+const STATIC_KEYS = new Set(['static', 'domains', 'routes', 'cache', 'spa', ...Object.keys(PolicyShape)]);
+const STATIC_ONLY_KEYS = ['cache', 'spa'] as const;
 
 export function normalizeApp(name: string, raw: RawApp, ctx: NormalizeContext): NormalizedApp | undefined {
   const at: KeyPath = ['apps', name];
@@ -43,12 +46,20 @@ export function normalizeApp(name: string, raw: RawApp, ctx: NormalizeContext): 
 function staticApp(name: string, raw: RawApp, dir: string, ctx: NormalizeContext): StaticAppSpec | undefined {
   const stray = Object.keys(raw).filter((key) => !STATIC_KEYS.has(key) && raw[key as keyof RawApp] !== undefined);
   for (const key of stray) {
-    ctx.report.add(['apps', name, key], `static apps accept only static, domains and routes; remove "${key}" or use "command"`, { atKey: true });
+    ctx.report.add(['apps', name, key], `static apps do not run a process; remove "${key}" or use "command" instead of "static"`, { atKey: true });
   }
-  return stray.length === 0 ? { name, kind: 'static', root: resolve(ctx.baseDir, dir), cache: DEFAULT_STATIC_CACHE, spa: false, routes: [] } : undefined;
+  if (stray.length > 0) return undefined;
+  const cache = {
+    maxAgeS: raw.cache?.max_age !== undefined ? Math.floor(raw.cache.max_age / 1000) : DEFAULT_STATIC_CACHE.maxAgeS,
+    immutable: raw.cache?.immutable ?? DEFAULT_STATIC_CACHE.immutable,
+  };
+  return { name, kind: 'static', root: resolve(ctx.baseDir, dir), cache, spa: raw.spa ?? false, routes: [] };
 }
 
 function processApp(name: string, raw: RawApp, command: string[], ctx: NormalizeContext): ProcessAppSpec | undefined {
+  const staticOnly = STATIC_ONLY_KEYS.filter((key) => raw[key] !== undefined);
+  for (const key of staticOnly) ctx.report.add(['apps', name, key], `"${key}" applies to static apps only; remove it`, { atKey: true });
+  if (staticOnly.length > 0) return undefined;
   const replicas = raw.replicas ?? 1;
   if (raw.port !== undefined && replicas > 1) {
     ctx.report.add(['apps', name, 'replicas'], 'a fixed port allows one replica; drop port and read $PORT to run more');
@@ -107,8 +118,9 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
   const domains = raw.domains ?? [];
   const routes = raw.routes ?? [];
   const hostless = routes.some((r) => r.host === undefined);
+  const appPolicy = (): RoutePolicy => buildPolicy(raw, { app: name, at: ['apps', name], report });
   const out: SourcedRoute[] = hostless ? [] : domains.map((host, i) => ({
-    route: { host, path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
+    route: { host, path: '/', stripPrefix: false, policy: appPolicy() },
     origin: ['apps', name, 'domains', i],
   }));
   let ok = true;
@@ -119,7 +131,8 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
       ok = false;
     }
     const hosts = r.host !== undefined ? [r.host] : domains;
-    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false, policy: defaultRoutePolicy() }, origin });
+    const policy = buildPolicy(mergePolicy(raw, r), { app: name, at: origin, report });
+    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false, policy }, origin });
   });
   return ok ? dedupe(out) : undefined;
 }

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import {
-  command, cpuCount, duration, envMap, field, flag, host, listen, memorySize, oneOf, port, portRange, routePath,
-  signal, text, wholeNumber,
+  cidrList, command, cpuCount, duration, envMap, field, flag, host, listen, memorySize, oneOf, port, portRange, routePath,
+  signal, size, text, wholeNumber, workerCount,
 } from './fields.js';
+import { PolicyShape } from './policy-schema.js';
 import { describeValue } from './values.js';
 
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -24,6 +25,7 @@ export const RouteSchema = z.strictObject({
   host: host('Host to match: example.com, *.example.com or * (any). Defaults to each of the app\'s domains.').optional(),
   path: routePath('Path prefix to match (default /).').optional(),
   strip_prefix: flag('Remove the path prefix before the request reaches the app (default false).').optional(),
+  ...PolicyShape,
 });
 
 export const HealthSchema = z.strictObject({
@@ -45,6 +47,11 @@ const StopSchema = z.strictObject({
   grace: duration('Time to wait after the signal before SIGKILL (default 10s).').optional(),
 });
 
+const StaticCacheSchema = z.strictObject({
+  max_age: duration('max-age of files that are neither HTML (always revalidated) nor immutable (default 1h).').optional(),
+  immutable: z.array(routePath('A path prefix.')).describe('Path prefixes whose files never change, e.g. /assets (served immutable for a year; hashed file names are detected anyway).').optional(),
+});
+
 export const AppSchema = z.strictObject({
   command: command('Process app: argv array like ["node", "server.js"], or a string split like a shell would (no shell runs it).').optional(),
   static: text('Static app: directory served by the edge, relative to berth.yaml.').optional(),
@@ -59,11 +66,41 @@ export const AppSchema = z.strictObject({
   balance: oneOf(['round_robin', 'least_conn'], 'Load balancing across replicas (default round_robin).').optional(),
   resources: ResourcesSchema.describe('Per-replica resource limits.').optional(),
   stop: StopSchema.describe('How replicas are stopped.').optional(),
+  cache: StaticCacheSchema.describe('Static apps: Cache-Control of the files served.').optional(),
+  spa: flag('Static apps: serve /index.html for unknown paths without a file extension (single-page apps; default false).').optional(),
+  ...PolicyShape,
+});
+
+const TimeoutsSchema = z.strictObject({
+  header: duration('The whole request head must arrive within this (default 10s) → 408.').optional(),
+  body: duration('Longest pause while a request body arrives (default 30s) → 408.').optional(),
+  idle: duration('Idle keep-alive connections close after this (default 60s).').optional(),
+  connect: duration('Connecting to a replica (default 5s) → 502.').optional(),
+  response: duration('Waiting for a replica\'s response, or between its chunks (default 60s) → 504.').optional(),
+});
+
+const CertificateSchema = z.strictObject({
+  cert: text('PEM certificate (chain) file, relative to berth.yaml.'),
+  key: text('PEM private key file, relative to berth.yaml.'),
+});
+
+const AccessLogSchema = z.strictObject({
+  file: text('Log file, relative to berth.yaml (default <data-dir>/logs/access.log).').optional(),
+  max_size: size('Rotate when the file reaches this size (default 50MB).').optional(),
+  keep: wholeNumber(0, 'Rotated files kept (default 5).').optional(),
 });
 
 export const EdgeSchema = z.strictObject({
   http: listen('0.0.0.0', 'HTTP listener: port or host:port (default 80 as root, else 8080, on 0.0.0.0).').optional(),
-  https: listen('0.0.0.0', 'HTTPS listener: not available yet in this version.').optional(),
+  https: listen('0.0.0.0', 'HTTPS listener: port or host:port, e.g. 443. Routes then serve HTTPS and redirect HTTP to it.').optional(),
+  workers: workerCount('Edge worker processes: auto (one per core, the default) or a number; 1 runs the edge inside the daemon.').optional(),
+  trusted_proxies: cidrList('Peers (load balancers, CDNs) whose X-Forwarded-For names the real client.').optional(),
+  max_header_size: size('Largest request head accepted (default 32KB); larger → 431.').optional(),
+  timeouts: TimeoutsSchema.describe('Client and upstream timeouts.').optional(),
+  certificates: z.array(CertificateSchema).describe('Certificate files; each serves the hosts its certificate names.').optional(),
+  local_ca: flag('Hosts no certificate file covers get a certificate from Berth\'s local CA (default true).').optional(),
+  access_log: z.union([flag('true (default) or false'), AccessLogSchema])
+    .describe('One JSON line per request: true (default: <data-dir>/logs/access.log), false, or { file, max_size, keep }.').optional(),
 });
 
 export const ApiSchema = z.strictObject({

@@ -3,6 +3,7 @@
  * addresses and port ranges. Each throws a SPEC.INVALID BerthError whose message says what
  * was expected and what was given, so the loader can attach it to a file position.
  */
+import { isIP } from 'node:net';
 import { BerthError } from '../lib/errors.js';
 import type { Listen } from './model.js';
 
@@ -135,4 +136,55 @@ export function parseRoutePath(value: unknown): string {
   if (value.split('/').some((seg) => seg === '..' || seg === '.')) throw invalid(hint, value);
   const trimmed = value.replace(/\/+$/, '');
   return trimmed === '' ? '/' : trimmed;
+}
+
+const RATE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/i;
+const RATE_PER_S: Record<string, number> = { s: 1, sec: 1, second: 1, m: 1 / 60, min: 1 / 60, minute: 1 / 60, h: 1 / 3600, hour: 1 / 3600 };
+const RATE_HINT = 'a rate like 10/s, 300/m or 1000/h';
+
+/** `'10/s'`, `'300/m'`, `'1000/h'` → requests per second (above 0). */
+export function parseRate(value: unknown): number {
+  const match = typeof value === 'string' ? RATE.exec(value.trim()) : null;
+  const perSecond = match ? Number(match[1]) * (RATE_PER_S[(match[2] ?? '').toLowerCase()] ?? 0) : 0;
+  if (!(perSecond > 0)) throw invalid(RATE_HINT, value);
+  return perSecond;
+}
+
+const CIDR_HINT = 'an IP address or CIDR like 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32';
+
+/** An IPv4/IPv6 address or CIDR, returned as written (trimmed); the edge compiles it. */
+export function parseCidr(value: unknown): string {
+  if (typeof value !== 'string') throw invalid(CIDR_HINT, value);
+  const text = value.trim();
+  const [address = '', prefix, extra] = text.split('/');
+  const family = isIP(address);
+  const max = family === 6 ? 128 : 32;
+  const bitsOk = prefix === undefined || (INTEGER.test(prefix) && Number(prefix) <= max);
+  if (family === 0 || !bitsOk || extra !== undefined) throw invalid(CIDR_HINT, value);
+  return text;
+}
+
+/** bcrypt (`htpasswd -B`) or Berth's scrypt format (`berth hash-password`). */
+const PASSWORD_HASH = /^(\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$scrypt\$[^$\s]+\$[^$\s]+\$[^$\s]+)$/;
+
+/** A password hash; plain text is refused with the way to make a hash. */
+export function parsePasswordHash(value: unknown): string {
+  if (typeof value === 'string' && PASSWORD_HASH.test(value.trim())) return value.trim();
+  throw new BerthError('SPEC.INVALID', 'expected a password hash (bcrypt from "htpasswd -nB USER", or "berth hash-password"), not a plain-text password');
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** An HTTP header name, lower-cased. */
+export function parseHeaderName(value: unknown): string {
+  if (typeof value !== 'string' || !HEADER_NAME.test(value.trim())) throw invalid('an HTTP header name like X-Frame-Options', value);
+  return value.trim().toLowerCase();
+}
+
+/** A header value: printable text without line breaks. */
+export function parseHeaderValue(value: unknown): string {
+  const text = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+  // eslint-disable-next-line no-control-regex
+  if (typeof text !== 'string' || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) throw invalid('a header value on one line', value);
+  return text.trim();
 }
