@@ -10,7 +10,12 @@ export const STARTER_YAML = `# berth.yaml: everything Berth runs and routes on t
 
 edge:                          # the edge proxy every request comes through
   # http: 8080                 # port or "host:port"; default 80 as root, else 8080
-  # https: 8443                # TLS arrives in a later version
+  # https: 8443               # HTTPS + HTTP/2; plain HTTP then redirects to it (308)
+  # workers: auto              # edge processes: one per core; 1 keeps it inside the daemon
+  # certificates:              # PEM files; hosts they don't cover get a local-CA certificate
+  #   - { cert: certs/example.pem, key: certs/example.key }
+  # trusted_proxies: [10.0.0.0/8]  # believe X-Forwarded-For only from these peers
+  # access_log: true           # JSON lines in <data-dir>/logs/access.log, rotated
 
 api:
   listen: 127.0.0.1:7070       # the CLI and dashboard talk to the daemon here
@@ -20,10 +25,11 @@ runtime:
 
 apps:                          # names: lower case, digits and -, starting with a letter
   # A static site: the edge serves files from a directory.
-  # Static apps accept only static, domains and routes.
   site:
     static: ./site             # directory relative to this file; must exist
     domains: [example.com, www.example.com]   # each domain routes "/" to this app
+    cache: { max_age: 1h, immutable: [/assets] }  # HTML is always revalidated
+    # spa: true                # unknown paths without an extension get /index.html
 
   # A process app: Berth starts the command, passes $PORT and balances requests
   # across its replicas.
@@ -48,6 +54,14 @@ apps:                          # names: lower case, digits and -, starting with 
       unhealthy_threshold: 3   # failures in a row to become unhealthy
       start_period: 5s         # failures right after start don't count
     balance: least_conn        # round_robin (default) or least_conn
+    # Route policy (here for every route of the app; a route may override any key):
+    # security headers are on by default; compression, HSTS and the HTTPS redirect too.
+    headers:
+      csp: "default-src 'self'"  # replaces the preset's Content-Security-Policy
+    rate_limit: { rate: 20/s, burst: 40 }  # per client IP; over it → 429
+    # allow: [10.0.0.0/8]      # only these clients; deny: [...] refuses some
+    # basic_auth: { users: { admin: "$2y$10$…" } }  # htpasswd -nB admin
+    max_body: 10MB             # larger request bodies → 413
     resources:
       memory: 384MB            # per replica; units are powers of 1024
       cpu: 0.5                 # fraction of one core

@@ -57,7 +57,9 @@ export interface RunningDaemon {
 export async function startDaemon(file: string, opts: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunningDaemon> {
   const dataDir = opts.dataDir ?? tempDir();
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '-f', file, '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--log-level', 'warn'], {
-    cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    // One edge worker (inside the daemon) unless a test asks for more: cheaper, and the
+    // multi-worker edge has its own tests.
+    cwd: ROOT, env: { BERTH_EDGE_WORKERS: '1', ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
