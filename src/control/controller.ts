@@ -4,7 +4,7 @@
  * reconciler.
  */
 import type { Logger } from 'pino';
-import type { Edge } from '../edge/index.js';
+import type { EdgeLike } from '../edge/index.js';
 import type { Driver } from '../runtime/driver.js';
 import type { BerthSpec, ProcessAppSpec } from '../spec/model.js';
 import type { State } from '../state/index.js';
@@ -25,7 +25,7 @@ export interface ApplyResult {
 export interface ControllerOptions {
   state: State;
   driver: Driver;
-  edge: Edge;
+  edge: EdgeLike;
   logger: Logger;
 }
 

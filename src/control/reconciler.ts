@@ -5,7 +5,7 @@
  * now, so it is safe to re-run at any time, including after a crash of the daemon.
  */
 import type { Logger } from 'pino';
-import type { Edge } from '../edge/index.js';
+import type { EdgeLike } from '../edge/index.js';
 import type { Driver, ReplicaSpec, ReplicaStatus } from '../runtime/driver.js';
 import type { BerthSpec } from '../spec/model.js';
 import type { State } from '../state/index.js';
@@ -16,7 +16,7 @@ import { buildSnapshot } from './snapshot.js';
 
 export interface ReconcilerOptions {
   driver: Driver;
-  edge: Edge;
+  edge: EdgeLike;
   state: State;
   logger: Logger;
   /** How long a leaving replica's in-flight requests may run before it gets its stop signal. Default 30 s. */

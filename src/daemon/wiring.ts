@@ -3,13 +3,13 @@
  */
 import type { Logger } from 'pino';
 import type { Reconciler } from '../control/reconciler.js';
-import type { Edge } from '../edge/index.js';
+import type { EdgeLike } from '../edge/index.js';
 import type { Driver, ReplicaStatus } from '../runtime/driver.js';
 import type { State } from '../state/index.js';
 
 export interface WiringOptions {
   driver: Driver;
-  edge: Edge;
+  edge: EdgeLike;
   state: State;
   reconciler: Reconciler;
   logger: Logger;

@@ -67,6 +67,18 @@ export class HealthState {
     return this.moveTo('unhealthy');
   }
 
+  /**
+   * Takes a status decided elsewhere (a cluster primary runs the checks): no transition is
+   * reported, and a target not healthy keeps `starting` until it has been healthy once.
+   */
+  assume(healthy: boolean, reason: string | undefined, checkedAt: number | undefined): void {
+    this.status = healthy ? 'healthy' : this.status === 'starting' ? 'starting' : 'unhealthy';
+    this.reason = reason ?? this.reason;
+    this.checkedAt = checkedAt;
+    this.successes = 0;
+    this.failures = 0;
+  }
+
   private record(now: number, reason: string): void {
     this.checkedAt = now;
     this.reason = reason;

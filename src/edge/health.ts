@@ -24,6 +24,8 @@ export interface HealthMonitorOptions {
   target: Target;
   spec?: HealthSpec;
   onChange: (health: TargetHealth, transition: Transition) => void;
+  /** No probes: the status comes from assume() (a cluster primary checks); ejections still apply. */
+  external?: boolean;
 }
 
 export class HealthMonitor {
@@ -71,6 +73,11 @@ export class HealthMonitor {
     this.reschedule();
   }
 
+  /** Takes the status decided by the checks of a cluster primary; reports no transition. */
+  assume(health: TargetHealth): void {
+    this.state.assume(health.healthy, health.reason, health.checkedAt);
+  }
+
   snapshot(): TargetHealth {
     const { pool, target } = this.options;
     return { pool, target: target.id, healthy: this.state.healthy, reason: this.state.reason, checkedAt: this.state.checkedAt };
@@ -83,7 +90,7 @@ export class HealthMonitor {
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.options.external) return;
     this.timer = setTimeout(() => void this.check(), delayMs);
     this.timer.unref();
   }

@@ -2,7 +2,7 @@
  * What the control plane hands the edge: a whole snapshot of routes and upstream pools.
  * The edge swaps it in atomically; health state of targets that survive the swap is kept.
  */
-import type { Balance, HealthSpec, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
+import type { Balance, HealthSpec, Listen, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
 
 export interface Target {
   /** Replica id (stable across snapshots while the replica lives). */
@@ -63,4 +63,21 @@ export interface AccessLogEntry {
   userAgent?: string;
   app?: string;
   target?: string;
+}
+
+/**
+ * What the daemon needs of an edge: `Edge` runs in the daemon's process, `EdgeCluster`
+ * (edge/cluster/) runs one `Edge` per worker process with the same behaviour.
+ */
+export interface EdgeLike {
+  listen(listen: Listen): Promise<{ host: string; port: number }>;
+  apply(snapshot: EdgeSnapshot): void;
+  onHealthChange(listener: (health: TargetHealth) => void): () => void;
+  health(): TargetHealth[];
+  drained(targetId: string, timeoutMs: number): Promise<boolean>;
+  /** Ends the WebSocket tunnels to a target; how many there were (a cluster counts asynchronously). */
+  closeUpgraded(targetId: string): number | Promise<number>;
+  /** Replaces the trusted-proxy CIDRs; a bad entry throws. */
+  setTrustedProxies(trustedProxies: string[]): void;
+  close(graceMs: number): Promise<void>;
 }
