@@ -4,53 +4,115 @@
  * connections; targets that leave stop being checked and close once their requests end.
  */
 import type { Logger } from 'pino';
-import type { Listen } from '../spec/model.js';
-import type { AccessLogEntry, EdgeSnapshot, PoolConfig, Target, TargetHealth } from './types.js';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from '../spec/defaults.js';
+import type { EdgeTimeouts, Listen } from '../spec/model.js';
+import type { AccessLogEntry, EdgeLike, EdgeSnapshot, PoolConfig, Target, TargetHealth } from './types.js';
+import { clientIpResolver, type ClientIpResolver } from './guards/client-ip.js';
+import { createGuardDeps, type GuardDeps } from './guards/pipeline.js';
+import type { RateLimitStore } from './guards/rate-limit.js';
+import { sniCallback } from '../tls/sni.js';
+import type { CertificateIssuer } from '../tls/source.js';
+import type { CertificateStore } from '../tls/store.js';
 import { createHandler, type RequestHandler } from './handler.js';
 import type { Transition } from './health-state.js';
-import { startListener, type Listener } from './server.js';
+import { startHttpsListener } from './https-listener.js';
+import { startListener, type Listener, type ListenerOptions } from './server.js';
 import { buildTable, emptyTable, type RoutingTable } from './table.js';
 import { UpstreamTarget, type UpstreamSettings } from './target.js';
+import { createUpgradeHandler } from './upgrade.js';
 
 export interface EdgeOptions {
   logger: Logger;
   onHealthChange?: (health: TargetHealth) => void;
   onAccess?: (entry: AccessLogEntry) => void;
-  /** No response headers (or no body bytes) from a target within this → 504. Default 60 s. */
-  responseTimeoutMs?: number;
-  /** Connecting to a target. Default 5 s. */
-  connectTimeoutMs?: number;
+  /** Client and upstream timeouts (EdgeSpec.timeouts); missing keys take DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<EdgeTimeouts>;
+  /** Request heads above this get 431 (EdgeSpec.maxHeaderBytes). */
+  maxHeaderBytes?: number;
   /** Concurrent connections to one target. Default 256. */
   maxConnectionsPerTarget?: number;
+  /**
+   * No active checks here: target health comes from setHealth() (a cluster primary runs the
+   * checks once for every worker), and onHealthChange reports only passive ejections.
+   */
+  externalHealth?: boolean;
+  /** Peers (CIDRs) whose X-Forwarded-For names the client; a bad entry throws. Default none. */
+  trustedProxies?: string[];
+  /** Where rate-limit buckets live; default in this process's memory. */
+  rateLimits?: RateLimitStore;
 }
 
-export class Edge {
+/** What an HTTPS listener serves: certificates by SNI from the store, optionally issued on demand. */
+export interface HttpsOptions {
+  store: CertificateStore;
+  /** Issues certificates for routed hosts that nothing in the store covers (the local CA). */
+  issuer?: CertificateIssuer;
+  /** The HTTPS port clients use, for 308 redirects; default the bound port. */
+  publicPort?: number;
+}
+
+export class Edge implements EdgeLike {
   private table: RoutingTable = emptyTable();
   private readonly listeners: Listener[] = [];
   /** Targets that left the table, until their pools have closed. */
   private readonly retiring = new Map<UpstreamTarget, Promise<void>>();
   private readonly healthListeners = new Set<(health: TargetHealth) => void>();
   private readonly settings: UpstreamSettings;
+  private readonly timeouts: EdgeTimeouts;
+  private readonly maxHeaderBytes: number;
   private readonly onAccess?: (entry: AccessLogEntry) => void;
   private readonly logger: Logger;
+  private readonly externalHealth: boolean;
+  private readonly guards: GuardDeps;
+  private clientIp: ClientIpResolver;
   private closed = false;
+  /** Where plain-HTTP requests are redirected once an HTTPS listener runs. */
+  private httpsPort?: number;
 
   constructor(options: EdgeOptions) {
     this.logger = options.logger;
     if (options.onHealthChange) this.healthListeners.add(options.onHealthChange);
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
     this.settings = {
-      responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      responseTimeoutMs: this.timeouts.responseMs,
+      connectTimeoutMs: this.timeouts.connectMs,
       maxConnectionsPerTarget: options.maxConnectionsPerTarget ?? 256,
     };
     this.onAccess = options.onAccess;
+    this.externalHealth = options.externalHealth ?? false;
+    this.guards = createGuardDeps({ logger: this.logger, rateLimits: options.rateLimits });
+    this.clientIp = clientIpResolver(options.trustedProxies);
+  }
+
+  /** Replaces the trusted-proxy list for the requests that arrive from now on; a bad entry throws. */
+  setTrustedProxies(trustedProxies: string[]): void {
+    this.clientIp = clientIpResolver(trustedProxies);
   }
 
   /** Starts an HTTP listener; resolves with the bound address (port 0 picks a free one). */
   async listen(listen: Listen): Promise<{ host: string; port: number }> {
-    const listener = await startListener(listen, this.handlerFor('http'));
+    const listener = await startListener(listen, this.handlerFor('http'), this.listenerOptions('http'));
     this.listeners.push(listener);
     this.logger.info({ address: listener.address }, 'edge listening');
+    return listener.address;
+  }
+
+  /**
+   * Starts the HTTPS listener (HTTP/2 and HTTP/1.1 by ALPN, certificates by SNI); from then
+   * on routes with `httpsRedirect` send plain-HTTP requests there.
+   */
+  async listenHttps(listen: Listen, tls: HttpsOptions): Promise<{ host: string; port: number }> {
+    const sni = sniCallback({
+      store: tls.store,
+      issuer: tls.issuer,
+      mayIssue: (host) => this.table.router.match(host, '/').kind !== 'no-host',
+      onIssueError: (host, err) => this.logger.warn({ err, host }, 'issuing a certificate failed'),
+    });
+    const listener = await startHttpsListener(listen, this.handlerFor('https'), { ...this.listenerOptions('https'), store: tls.store, sni });
+    this.listeners.push(listener);
+    this.httpsPort = tls.publicPort ?? listener.address.port;
+    this.logger.info({ address: listener.address }, 'edge listening (https)');
     return listener.address;
   }
 
@@ -75,6 +137,14 @@ export class Edge {
     return () => this.healthListeners.delete(listener);
   }
 
+  /** With `externalHealth`: takes health decided elsewhere; unknown targets are ignored. */
+  setHealth(updates: readonly TargetHealth[]): void {
+    for (const update of updates) {
+      const targets = this.table.pools.get(update.pool)?.targets ?? [];
+      for (const target of targets) if (target.target.id === update.target) target.monitor.assume(update);
+    }
+  }
+
   health(): TargetHealth[] {
     return [...this.table.pools.values()].flatMap((pool) => pool.targets.map((target) => target.monitor.snapshot()));
   }
@@ -96,6 +166,15 @@ export class Edge {
     return done;
   }
 
+  /**
+   * Ends the WebSocket tunnels open to `targetId` (for a replica that is going away after
+   * its drain ran out of time); returns how many there were.
+   */
+  closeUpgraded(targetId: string): number {
+    const targets = [...this.table.pools.values()].flatMap((pool) => pool.targets).concat([...this.retiring.keys()]);
+    return targets.filter((target) => target.target.id === targetId).reduce((count, target) => count + target.tunnels.closeAll(), 0);
+  }
+
   /** Stops accepting, drains in-flight requests for up to `graceMs`, then closes upstreams. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
@@ -108,7 +187,13 @@ export class Edge {
   }
 
   private handlerFor(proto: 'http' | 'https'): RequestHandler {
-    return createHandler({ table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess });
+    return createHandler({ table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess, guards: this.guards, clientIp: (req) => this.clientIp(req), httpsPort: () => this.httpsPort });
+  }
+
+  private listenerOptions(proto: 'http' | 'https'): ListenerOptions {
+    const { connectMs, responseMs } = this.timeouts;
+    const onUpgrade = createUpgradeHandler({ table: () => this.table, logger: this.logger, proto, connectMs, responseMs, clientIp: (req) => this.clientIp(req) });
+    return { logger: this.logger, timeouts: this.timeouts, maxHeaderBytes: this.maxHeaderBytes, onUpgrade };
   }
 
   private createTarget(pool: PoolConfig, target: Target): UpstreamTarget {
@@ -118,6 +203,7 @@ export class Edge {
       health: pool.health,
       settings: this.settings,
       onHealthChange: (health, transition) => this.reportHealth(health, transition),
+      externalHealth: this.externalHealth,
     });
   }
 

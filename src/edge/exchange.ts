@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { AccessLogEntry } from './types.js';
+import type { RoutePolicy } from '../spec/model.js';
 import { clientIpOf, requestIdFrom } from './forwarded.js';
 import { normalizeHost } from './host.js';
 
@@ -17,18 +19,25 @@ export interface Exchange {
   /** Normalized Host header (lower case, no port). */
   readonly host: string;
   bytesOut: number;
+  /** From the request to the target until its response headers (relay.ts). */
+  upstreamMs?: number;
   app?: string;
   target?: string;
+  /** The matched route's policy, set once routed (headers.ts reads it for every response). */
+  policy?: RoutePolicy;
+  /** What the proxy forwards instead of `req` when set: a chunked body counted against the route's limit (limits.ts). */
+  body?: Readable;
 }
 
 export type AccessSink = (entry: AccessLogEntry) => void;
 
-export function openExchange(req: IncomingMessage, res: ServerResponse, onAccess?: AccessSink): Exchange {
+/** `clientIp` decides who the client is (trusted proxies, guards/client-ip.ts); default: the socket peer. */
+export function openExchange(req: IncomingMessage, res: ServerResponse, onAccess?: AccessSink, clientIp?: (req: IncomingMessage) => string): Exchange {
   const ex: Exchange = {
     req,
     res,
     requestId: requestIdFrom(req.headers['x-request-id']),
-    clientIp: clientIpOf(req.socket.remoteAddress),
+    clientIp: clientIp ? clientIp(req) : clientIpOf(req.socket.remoteAddress),
     host: normalizeHost(req.headers.host),
     bytesOut: 0,
   };
@@ -49,13 +58,31 @@ function reportOnClose(ex: Exchange, onAccess: AccessSink): void {
       host: ex.host,
       path: pathOf(ex.req.url),
       status: ex.res.headersSent ? ex.res.statusCode : 0,
-      bytesIn: 0,
+      bytesIn: bytesIn(ex.req),
       bytesOut: ex.bytesOut,
       durationMs: performance.now() - started,
+      upstreamMs: ex.upstreamMs,
+      userAgent: ex.req.headers['user-agent'],
       app: ex.app,
       target: ex.target,
     });
   });
+}
+
+const BYTES_COUNTED = Symbol('bytes of this connection already counted');
+
+/**
+ * Bytes received for this request, head and body: on HTTP/1 what the connection read since
+ * the previous exchange on it was logged (requests on one connection come one after another).
+ * An HTTP/2 stream shares its connection, so there it is the declared body length.
+ */
+function bytesIn(req: IncomingMessage): number {
+  if (req.httpVersionMajor >= 2) return Number(req.headers['content-length']) || 0;
+  const socket = req.socket as IncomingMessage['socket'] & { [BYTES_COUNTED]?: number };
+  const read = socket.bytesRead;
+  const counted = socket[BYTES_COUNTED] ?? 0;
+  socket[BYTES_COUNTED] = read;
+  return read - counted;
 }
 
 /** The path without its query string, which may carry secrets. */

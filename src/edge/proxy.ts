@@ -5,27 +5,22 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
 import type { Exchange } from './exchange.js';
 import { forwardRequestHeaders } from './forwarded.js';
+import { http2HasBody } from './http2-compat.js';
+import { editRequestHeaders } from './headers.js';
 import type { UpstreamPool } from './pool.js';
 import { relay } from './relay.js';
 import { quoted, sendText } from './respond.js';
 import { classifyFailure, ejects, errorCode, mayRetry, statusFor, type FailureKind } from './retry.js';
 import type { UpstreamTarget } from './target.js';
+import type { OutgoingRequest } from './upstream-request.js';
 
 export interface ProxyDeps {
   logger: Logger;
   proto: 'http' | 'https';
 }
 
-interface UpstreamRequest {
-  path: string;
-  method: Dispatcher.HttpMethod;
-  headers: Record<string, string | string[]>;
-  hasBody: boolean;
-  signal: AbortSignal;
-}
 
 interface Failure {
   kind: FailureKind;
@@ -35,50 +30,42 @@ interface Failure {
 /** `path` is what the target receives: the (possibly stripped) path plus the query. */
 export async function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): Promise<void> {
   const request = upstreamRequest(ex, path, deps);
-  const tried = new Set<UpstreamTarget>();
+  let tried: Set<UpstreamTarget> | undefined; // only built once an attempt failed
   let failure: Failure | undefined;
   for (let target = pool.pick(); target; target = pool.pick(tried)) {
-    tried.add(target);
     ex.target = target.target.id;
     failure = await attempt(ex, target, request);
     if (!failure || failure.kind === 'aborted') return;
     noteFailure(target, failure, ex, deps.logger);
-    if (!mayRetry(failure.kind, request.method, request.hasBody)) break;
+    if (!mayRetry(failure.kind, request.method, request.body !== null)) break;
+    (tried ??= new Set()).add(target);
   }
   if (failure) sendText(ex, statusFor(failure.kind), upstreamFailureMessage(ex, failure));
   else sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
 }
 
-function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): UpstreamRequest {
-  const controller = new AbortController();
-  ex.res.once('close', () => {
-    if (!ex.res.writableFinished) controller.abort();
-  });
+function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): OutgoingRequest {
   return {
     path,
-    method: (ex.req.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId }),
-    hasBody: hasBody(ex.req),
-    signal: controller.signal,
+    method: ex.req.method ?? 'GET',
+    headers: editRequestHeaders(forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId }), ex.policy?.requestHeaders),
+    body: hasBody(ex.req) ? (ex.body ?? ex.req) : null,
   };
 }
 
 function hasBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) return http2HasBody(req);
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** One try against one target; undefined when the response was relayed (or cut mid-body). */
-async function attempt(ex: Exchange, target: UpstreamTarget, request: UpstreamRequest): Promise<Failure | undefined> {
+async function attempt(ex: Exchange, target: UpstreamTarget, request: OutgoingRequest): Promise<Failure | undefined> {
   target.inFlight++;
   try {
-    const err = await relay(target.dispatcher, {
-      ex,
-      request: { path: request.path, method: request.method, headers: request.headers, body: request.hasBody ? ex.req : null },
-      signal: request.signal,
-    });
+    const err = await relay(target.connections, ex, request);
     if (!err) return undefined;
-    return { kind: request.signal.aborted ? 'aborted' : classifyFailure(err), code: errorCode(err) ?? String(err) };
+    return { kind: classifyFailure(err), code: errorCode(err) ?? String(err) };
   } finally {
     target.inFlight--;
   }
@@ -86,7 +73,7 @@ async function attempt(ex: Exchange, target: UpstreamTarget, request: UpstreamRe
 
 function noteFailure(target: UpstreamTarget, failure: Failure, ex: Exchange, logger: Logger): void {
   if (ejects(failure.kind)) target.monitor.eject(`proxy attempt failed: ${failure.code}`);
-  logger.warn({ requestId: ex.requestId, app: ex.app, target: target.target.id, address: target.address, failure: failure.code }, 'upstream attempt failed');
+  logger.warn({ requestId: ex.requestId, clientIp: ex.clientIp, app: ex.app, target: target.target.id, address: target.address, failure: failure.code }, 'upstream attempt failed');
 }
 
 function upstreamFailureMessage(ex: Exchange, failure: Failure): string {

@@ -3,36 +3,44 @@
  * accepting, let in-flight requests finish (up to the grace period), close keep-alive
  * connections as soon as they go idle, then cut whatever is left.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import type { Listen } from '../spec/model.js';
 import type { RequestHandler } from './handler.js';
+import { answerClientErrors, serverOptions, watchBodyStall, type ClientLimits } from './listener-limits.js';
+import type { UpgradeHandler } from './upgrade.js';
 
-/** Client-facing timeouts (ms). */
-export const LISTENER_TIMEOUTS = {
-  /** Idle keep-alive connections are closed after this. */
-  keepAlive: 30_000,
-  /** The whole request head must arrive within this. */
-  headers: 35_000,
-  /** The whole request, body included, must arrive within this. */
-  request: 300_000,
-};
+export interface ListenerOptions extends ClientLimits {
+  logger: Logger;
+  /** Requests asking for `Upgrade` (WebSocket) go here instead of to the handler. */
+  onUpgrade?: UpgradeHandler;
+}
 
 export interface Listener {
   readonly address: { host: string; port: number };
   close(graceMs: number): Promise<void>;
 }
 
-export async function startListener(listen: Listen, handler: RequestHandler): Promise<Listener> {
+export async function startListener(listen: Listen, handler: RequestHandler, options: ListenerOptions): Promise<Listener> {
   const tracker = new InFlight();
-  const server = createServer({
-    keepAliveTimeout: LISTENER_TIMEOUTS.keepAlive,
-    headersTimeout: LISTENER_TIMEOUTS.headers,
-    requestTimeout: LISTENER_TIMEOUTS.request,
-  }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     tracker.enter(res, server);
+    watchBodyStall(req, res, options.timeouts.bodyMs, options.logger);
     handler(req, res);
-  });
+  };
+  const server = createServer(serverOptions(options), onRequest);
+  // `Expect: 100-continue` is answered once the route's body limit is known (limits.ts).
+  server.on('checkContinue', onRequest);
+  answerClientErrors(server, options.logger);
+  const onUpgrade = options.onUpgrade;
+  if (onUpgrade) {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      tracker.enterUpgraded(socket);
+      onUpgrade(req, socket, head);
+    });
+  }
   await bind(server, listen);
   const info = server.address() as AddressInfo;
   return {
@@ -52,11 +60,13 @@ function bind(server: Server, listen: Listen): Promise<void> {
 }
 
 /**
- * Tracks responses in flight. Once draining, responses not yet started announce
- * `Connection: close`, and each connection is closed as soon as it goes idle.
+ * Tracks responses in flight, and upgraded connections (WebSockets) until they close. Once
+ * draining, responses not yet started announce `Connection: close`, and each connection is
+ * closed as soon as it goes idle; upgraded ones left at the deadline are cut.
  */
 class InFlight {
   private readonly active = new Set<ServerResponse>();
+  private readonly upgraded = new Set<Duplex>();
   private draining = false;
   private onIdle?: () => void;
 
@@ -67,15 +77,32 @@ class InFlight {
       this.active.delete(res);
       if (!this.draining) return;
       server.closeIdleConnections();
-      if (this.active.size === 0) this.onIdle?.();
+      this.checkIdle();
     });
+  }
+
+  enterUpgraded(socket: Duplex): void {
+    this.upgraded.add(socket);
+    socket.once('close', () => {
+      this.upgraded.delete(socket);
+      if (this.draining) this.checkIdle();
+    });
+  }
+
+  /** Destroys the upgraded connections still open. */
+  cutUpgraded(): void {
+    for (const socket of this.upgraded) socket.destroy();
+  }
+
+  private checkIdle(): void {
+    if (this.active.size === 0 && this.upgraded.size === 0) this.onIdle?.();
   }
 
   /** Resolves once no request is in flight. */
   drain(): Promise<void> {
     this.draining = true;
     for (const res of this.active) if (!res.headersSent) res.setHeader('connection', 'close');
-    if (this.active.size === 0) return Promise.resolve();
+    if (this.active.size === 0 && this.upgraded.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.onIdle = resolve;
     });
@@ -93,5 +120,6 @@ async function closeGracefully(server: Server, tracker: InFlight, graceMs: numbe
   await Promise.race([tracker.drain(), deadline]);
   clearTimeout(timer);
   server.closeAllConnections();
+  tracker.cutUpgraded();
   await closed;
 }

@@ -1,24 +1,18 @@
 /**
- * One upstream target: its keep-alive connection pool (undici), its health monitor and its
+ * One upstream target: its keep-alive connection pool (upstream-pool.ts), its health monitor and its
  * in-flight count. A target object lives as long as its id and address stay in snapshots, so
  * its health and connections survive route swaps.
  */
-import { createRequire } from 'node:module';
-import type { Pool as UndiciPool } from 'undici';
 import type { HealthSpec } from '../spec/model.js';
 import type { Target, TargetHealth } from './types.js';
 import type { Balanceable } from './balancer.js';
 import { HealthMonitor } from './health.js';
 import type { Transition } from './health-state.js';
+import { Tunnels } from './tunnels.js';
+import { ConnectionPool } from './upstream-pool.js';
 
-/**
- * Only undici's Pool module, not its index: `import { Pool } from 'undici'` also loads fetch,
- * WebSocket, the cache stores and more, about 19 MB of resident memory the daemon never uses;
- * the pool module alone costs about 10 MB. The edge drives the pool through dispatch() (see
- * relay.ts), which Pool implements itself — request() and stream() are attached to it only
- * by undici's index. undici 7 has no "exports" map, so the deep path resolves.
- */
-const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+/** A free upstream connection closes after this, unless the target's Keep-Alive hint says less. */
+const IDLE_TIMEOUT_MS = 4_000;
 
 export interface UpstreamSettings {
   /** Waiting for response headers, and between body chunks (like nginx proxy_read_timeout). */
@@ -33,6 +27,8 @@ export interface UpstreamTargetOptions {
   health?: HealthSpec;
   settings: UpstreamSettings;
   onHealthChange: (health: TargetHealth, transition: Transition) => void;
+  /** Health set from outside (cluster workers), see HealthMonitor. */
+  externalHealth?: boolean;
 }
 
 export function targetKey(pool: string, target: Target): string {
@@ -43,9 +39,11 @@ export class UpstreamTarget implements Balanceable {
   readonly key: string;
   readonly pool: string;
   readonly target: Target;
-  readonly dispatcher: UndiciPool;
+  readonly connections: ConnectionPool;
   readonly monitor: HealthMonitor;
   inFlight = 0;
+  /** Open WebSocket tunnels (upgrade.ts); they count as in-flight work when draining. */
+  readonly tunnels = new Tunnels();
   private retired = false;
 
   constructor(options: UpstreamTargetOptions) {
@@ -53,14 +51,15 @@ export class UpstreamTarget implements Balanceable {
     this.key = targetKey(pool, target);
     this.pool = pool;
     this.target = target;
-    this.dispatcher = new Pool(originOf(target), {
-      connections: settings.maxConnectionsPerTarget,
-      pipelining: 1,
-      connectTimeout: settings.connectTimeoutMs,
-      headersTimeout: settings.responseTimeoutMs,
-      bodyTimeout: settings.responseTimeoutMs,
+    this.connections = new ConnectionPool({
+      host: target.host,
+      port: target.port,
+      maxConnections: settings.maxConnectionsPerTarget,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      responseTimeoutMs: settings.responseTimeoutMs,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
     });
-    this.monitor = new HealthMonitor({ pool, target, spec: options.health, onChange: options.onHealthChange });
+    this.monitor = new HealthMonitor({ pool, target, spec: options.health, onChange: options.onHealthChange, external: options.externalHealth });
   }
 
   get available(): boolean {
@@ -76,18 +75,14 @@ export class UpstreamTarget implements Balanceable {
   retire(): Promise<void> {
     this.retired = true;
     this.monitor.stop();
-    return this.dispatcher.close();
+    return Promise.all([this.connections.close(), this.tunnels.idle()]).then(() => undefined);
   }
 
   /** Drops every connection now (after a drain deadline). */
   destroy(): Promise<void> {
     this.retired = true;
     this.monitor.stop();
-    return this.dispatcher.destroy();
+    this.tunnels.closeAll();
+    return this.connections.destroy();
   }
-}
-
-function originOf(target: Target): string {
-  const host = target.host.includes(':') && !target.host.startsWith('[') ? `[${target.host}]` : target.host;
-  return `http://${host}:${target.port}`;
 }

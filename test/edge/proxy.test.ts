@@ -172,7 +172,7 @@ test('a pool without a healthy target → 503 with Retry-After', async (t) => {
 
 test('an upstream that does not answer in time → 504', async (t) => {
   const backend = await startBackend('slow', () => undefined);
-  const edge = await startEdge({ routes: [proxyRoute('app.test', 'app')], pools: [pool('app', [backend])] }, { responseTimeoutMs: 100 });
+  const edge = await startEdge({ routes: [proxyRoute('app.test', 'app')], pools: [pool('app', [backend])] }, { timeouts: { responseMs: 100 } });
   const c = client(edge.origin);
   t.after(async () => {
     await c.close();

@@ -1,0 +1,182 @@
+/**
+ * WebSocket proxying (the listener's 'upgrade' event). An upgrade request is checked and
+ * routed like any other, then sent to a healthy target with the forwarding headers plus the
+ * Upgrade/Connection pair the handshake needs. A 101 answer is relayed and the two sockets
+ * are piped both ways without buffering; the tunnel is tracked by its target (tunnels.ts).
+ * Any other answer is relayed as a normal response and the connection closes. Until the
+ * 101 arrives nothing the client sent after its head reaches the app, so a request
+ * pipelined behind a refused upgrade is never forwarded unrouted.
+ * Other Upgrade protocols (h2c) are ignored, as RFC 9110 §7.8 allows: the request is
+ * forwarded without them and answered normally.
+ */
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { clientIpOf, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
+import { normalizeHost } from './host.js';
+import { parseRequestTarget } from './path.js';
+import type { UpstreamPool } from './pool.js';
+import { requestHeadProblem } from './request-checks.js';
+import { classifyFailure, errorCode } from './retry.js';
+import type { RoutingTable } from './table.js';
+import type { UpstreamTarget } from './target.js';
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface UpgradeDeps {
+  table: () => RoutingTable;
+  logger: Logger;
+  proto: 'http' | 'https';
+  /** Connecting to a target. */
+  connectMs: number;
+  /** Waiting for the target's answer to the handshake. */
+  responseMs: number;
+  /** Who the client is (trusted proxies); default: the socket peer. */
+  clientIp?: (req: IncomingMessage) => string;
+}
+
+/** One upgrade request on its way; the client socket is raw (no ServerResponse). */
+interface Handshake {
+  req: IncomingMessage;
+  client: Duplex;
+  head: Buffer;
+  requestId: string;
+  clientIp: string;
+  /** The path the target receives (prefix stripped when the route asks), with the query. */
+  path: string;
+  websocket: boolean;
+}
+
+export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
+  return (req, client, head) => {
+    client.on('error', () => client.destroy());
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const clientIp = deps.clientIp ? deps.clientIp(req) : clientIpOf(req.socket.remoteAddress);
+    const refusal = route(req, deps.table());
+    if (typeof refusal === 'string') return void answer(client, 400, refusal, requestId);
+    if (!refusal) return void answer(client, 404, 'No route for this WebSocket request — check the routes in berth.yaml', requestId);
+    const { pool, path } = refusal;
+    const websocket = req.headers.upgrade?.toLowerCase() === 'websocket';
+    tryTargets({ req, client, head, requestId, clientIp, path, websocket }, pool, new Set(), deps);
+  };
+}
+
+/** A pool and the upstream path; a string says why the request is malformed; undefined: no route. */
+function route(req: IncomingMessage, table: RoutingTable): { pool: UpstreamPool; path: string } | string | undefined {
+  const problem = requestHeadProblem(req);
+  if (problem) return problem;
+  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return 'An upgrade request cannot carry a body';
+  const target = parseRequestTarget(req.url);
+  if (!target) return 'Bad request target';
+  const match = table.router.match(normalizeHost(req.headers.host), target.path);
+  if (match.kind !== 'route' || match.route.backend.kind !== 'proxy') return undefined;
+  // Guards (match.route.policy) slot in here, as in handler.ts.
+  const pool = table.pools.get(match.route.backend.pool);
+  return pool ? { pool, path: match.path + target.query } : undefined;
+}
+
+/** Tries the pool's targets in turn while connecting fails (nothing was sent yet). */
+function tryTargets(hs: Handshake, pool: UpstreamPool, tried: Set<UpstreamTarget>, deps: UpgradeDeps): void {
+  const target = pool.pick(tried);
+  if (!target) {
+    const status = tried.size === 0 ? 503 : 502;
+    return void answer(hs.client, status, `No healthy target for app "${pool.name}" accepted the connection`, hs.requestId);
+  }
+  tried.add(target);
+  const upstream = sendHandshake(hs, target, deps);
+  let answered = false;
+  upstream.on('error', (err) => {
+    if (answered) return void hs.client.destroy();
+    const kind = classifyFailure(err);
+    deps.logger.warn({ requestId: hs.requestId, clientIp: hs.clientIp, target: target.target.id, failure: errorCode(err) ?? err.message }, 'upgrade attempt failed');
+    if (kind === 'connect') {
+      target.monitor.eject(`upgrade attempt failed: ${errorCode(err) ?? err.message}`);
+      return tryTargets(hs, pool, tried, deps);
+    }
+    answer(hs.client, kind === 'timeout' ? 504 : 502, `App "${pool.name}" did not complete the upgrade (${errorCode(err) ?? err.message})`, hs.requestId);
+  });
+  upstream.on('upgrade', (res: IncomingMessage, socket: Socket, upstreamHead: Buffer) => {
+    answered = true;
+    openTunnel(hs, target, { res, socket, head: upstreamHead });
+  });
+  upstream.on('response', (res: IncomingMessage) => {
+    answered = true;
+    relayResponse(hs, res);
+  });
+  hs.client.once('close', () => upstream.destroy());
+}
+
+function sendHandshake(hs: Handshake, target: UpstreamTarget, deps: UpgradeDeps): ClientRequest {
+  const headers = forwardRequestHeaders(hs.req.headers, { clientIp: hs.clientIp, proto: deps.proto, requestId: hs.requestId });
+  if (hs.websocket) {
+    headers.connection = 'upgrade';
+    headers.upgrade = 'websocket';
+  }
+  const upstream = httpRequest({ host: target.target.host, port: target.target.port, method: hs.req.method, path: hs.path, headers, agent: false, setHost: false });
+  upstream.once('socket', (socket: Socket) => {
+    socket.setTimeout(deps.connectMs, () => upstream.destroy(timeoutError('UND_ERR_CONNECT_TIMEOUT')));
+    socket.once('connect', () => socket.setTimeout(deps.responseMs, () => upstream.destroy(timeoutError('UND_ERR_HEADERS_TIMEOUT'))));
+  });
+  upstream.end();
+  return upstream;
+}
+
+function timeoutError(code: string): Error {
+  return Object.assign(new Error(`upstream timeout (${code})`), { code });
+}
+
+/** 101: relay the answer, then join the sockets. */
+function openTunnel(hs: Handshake, target: UpstreamTarget, up: { res: IncomingMessage; socket: Socket; head: Buffer }): void {
+  const { client } = hs;
+  up.socket.setTimeout(0);
+  if (client.destroyed) return void up.socket.destroy();
+  client.write(statusLine(101, up.res.statusMessage) + rawHeaderLines(up.res.rawHeaders) + `x-request-id: ${hs.requestId}\r\n\r\n`);
+  if (up.head.length > 0) client.write(up.head);
+  if (hs.head.length > 0) up.socket.write(hs.head);
+  target.inFlight++;
+  target.tunnels.add({ client, upstream: up.socket });
+  up.socket.once('close', () => target.inFlight--);
+  up.socket.on('error', () => up.socket.destroy());
+  client.pipe(up.socket);
+  up.socket.pipe(client);
+}
+
+/** Not 101: relay it as a plain response, then close. */
+function relayResponse(hs: Handshake, res: IncomingMessage): void {
+  const headers: OutgoingHttpHeaders = { ...forwardResponseHeaders(res.headers, hs.requestId), connection: 'close' };
+  hs.client.write(statusLine(res.statusCode ?? 502, res.statusMessage) + headerLines(headers) + '\r\n');
+  res.pipe(hs.client);
+}
+
+/** The edge's own answer on the raw socket, then close. */
+function answer(client: Duplex, status: number, message: string, requestId: string): void {
+  if (client.destroyed || !client.writable) return;
+  const body = `${message}\n`;
+  const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-request-id': requestId, connection: 'close' };
+  client.end(statusLine(status, REASONS[status]) + headerLines(headers) + '\r\n' + body);
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+function statusLine(status: number, reason: string | undefined): string {
+  return `HTTP/1.1 ${status} ${reason ?? ''}\r\n`;
+}
+
+function headerLines(headers: OutgoingHttpHeaders): string {
+  let out = '';
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) out += `${name}: ${one}\r\n`;
+  }
+  return out;
+}
+
+/** The target's 101 headers as they came (its own x-request-id is replaced by the edge's). */
+function rawHeaderLines(raw: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() !== 'x-request-id') out += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  }
+  return out;
+}
