@@ -23,6 +23,7 @@ const VERBS: { name: string; summary: string; load: () => Promise<Verb> }[] = [
   { name: 'start', summary: 'start apps stopped with `berth stop`', load: async () => (await import('./start.js')).start },
   { name: 'logs', summary: 'print or follow app output', load: async () => (await import('./logs.js')).logs },
   { name: 'events', summary: 'show recent events', load: async () => (await import('./events.js')).events },
+  { name: 'hash-password', summary: 'hash a password for basic_auth in berth.yaml', load: async () => (await import('./hash-password.js')).hashPasswordVerb },
   { name: 'schema', summary: 'print the JSON Schema of berth.yaml', load: async () => (await import('./schema.js')).schema },
 ];
 

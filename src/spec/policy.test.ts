@@ -98,7 +98,7 @@ test('bad policy values are reported at their keys with what to write instead', 
   ].join('\n');
   const { problems } = problemsOf(() => load(yaml));
   assert.match(problemAt(problems, 'apps.a.rate_limit').message, /a rate like 10\/s, 300\/m or 1000\/h/);
-  assert.match(problemAt(problems, 'apps.a.allow[0]').message, /expected an IP address or CIDR like 10\.0\.0\.0\/8/);
+  assert.match(problemAt(problems, 'apps.a.allow[0]').message, /expected a CIDR like 10\.0\.0\.0\/8 .*the prefix length must be 0–32/);
   assert.match(problemAt(problems, 'apps.a.allow[1]').message, /got "not-an-ip"/);
   assert.match(problemAt(problems, 'apps.a.basic_auth.users.admin').message, /not a plain-text password/);
   assert.match(problemAt(problems, 'apps.a.max_body').message, /expected a size/);

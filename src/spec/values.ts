@@ -3,8 +3,9 @@
  * addresses and port ranges. Each throws a SPEC.INVALID BerthError whose message says what
  * was expected and what was given, so the loader can attach it to a file position.
  */
-import { isIP } from 'node:net';
 import { BerthError } from '../lib/errors.js';
+import { parseCidr as compileCidr } from '../lib/net/cidr.js';
+import { isPasswordHash } from '../lib/password-hash.js';
 import type { Listen } from './model.js';
 
 /** How a bad value is shown in messages: strings quoted, lists and maps named. */
@@ -150,26 +151,21 @@ export function parseRate(value: unknown): number {
   return perSecond;
 }
 
-const CIDR_HINT = 'an IP address or CIDR like 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32';
-
-/** An IPv4/IPv6 address or CIDR, returned as written (trimmed); the edge compiles it. */
+/** An IPv4/IPv6 address or CIDR, checked by the parser the edge uses; returned trimmed. */
 export function parseCidr(value: unknown): string {
-  if (typeof value !== 'string') throw invalid(CIDR_HINT, value);
-  const text = value.trim();
-  const [address = '', prefix, extra] = text.split('/');
-  const family = isIP(address);
-  const max = family === 6 ? 128 : 32;
-  const bitsOk = prefix === undefined || (INTEGER.test(prefix) && Number(prefix) <= max);
-  if (family === 0 || !bitsOk || extra !== undefined) throw invalid(CIDR_HINT, value);
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text === undefined) throw invalid('an IP address or CIDR like 10.0.0.0/8, 192.168.1.7 or 2001:db8::/32', value);
+  try {
+    compileCidr(text);
+  } catch (err) {
+    throw new BerthError('SPEC.INVALID', (err as Error).message);
+  }
   return text;
 }
 
-/** bcrypt (`htpasswd -B`) or Berth's scrypt format (`berth hash-password`). */
-const PASSWORD_HASH = /^(\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$scrypt\$[^$\s]+\$[^$\s]+\$[^$\s]+)$/;
-
 /** A password hash; plain text is refused with the way to make a hash. */
 export function parsePasswordHash(value: unknown): string {
-  if (typeof value === 'string' && PASSWORD_HASH.test(value.trim())) return value.trim();
+  if (typeof value === 'string' && isPasswordHash(value.trim())) return value.trim();
   throw new BerthError('SPEC.INVALID', 'expected a password hash (bcrypt from "htpasswd -nB USER", or "berth hash-password"), not a plain-text password');
 }
 
