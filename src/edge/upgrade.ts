@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { clientIpOf, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
+import { checkGuards, type GuardDeps, type Verdict } from './guards/pipeline.js';
 import { normalizeHost } from './host.js';
 import { parseRequestTarget } from './path.js';
 import type { UpstreamPool } from './pool.js';
@@ -21,6 +22,7 @@ import { requestHeadProblem } from './request-checks.js';
 import { classifyFailure, errorCode } from './retry.js';
 import type { RoutingTable } from './table.js';
 import type { UpstreamTarget } from './target.js';
+import type { EdgeRoute } from './types.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -34,6 +36,8 @@ export interface UpgradeDeps {
   responseMs: number;
   /** Who the client is (trusted proxies); default: the socket peer. */
   clientIp?: (req: IncomingMessage) => string;
+  /** The route's guards (IP lists, rate limit, basic auth) apply to upgrades as to requests. */
+  guards: GuardDeps;
 }
 
 /** One upgrade request on its way; the client socket is raw (no ServerResponse). */
@@ -53,17 +57,32 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     client.on('error', () => client.destroy());
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const clientIp = deps.clientIp ? deps.clientIp(req) : clientIpOf(req.socket.remoteAddress);
-    const refusal = route(req, deps.table());
-    if (typeof refusal === 'string') return void answer(client, 400, refusal, requestId);
-    if (!refusal) return void answer(client, 404, 'No route for this WebSocket request — check the routes in berth.yaml', requestId);
-    const { pool, path } = refusal;
+    const routed = route(req, deps.table());
+    if (typeof routed === 'string') return void answer(client, 400, routed, requestId);
+    if (!routed) return void answer(client, 404, 'No route for this WebSocket request — check the routes in berth.yaml', requestId);
     const websocket = req.headers.upgrade?.toLowerCase() === 'websocket';
-    tryTargets({ req, client, head, requestId, clientIp, path, websocket }, pool, new Set(), deps);
+    const hs: Handshake = { req, client, head, requestId, clientIp, path: routed.path, websocket };
+    const verdict = checkGuards({ headers: req.headers, clientIp, requestId }, routed.route, deps.guards);
+    if (!isPromise(verdict)) return void admitted(hs, routed.pool, verdict, deps);
+    verdict.then((settled) => admitted(hs, routed.pool, settled, deps), (err: unknown) => {
+      deps.logger.error({ err, requestId }, 'upgrade guards failed');
+      answer(client, 500, 'Internal edge error', requestId);
+    });
   };
 }
 
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** Passed the guards: on to a target; refused: the guard's answer, never reaching the app. */
+function admitted(hs: Handshake, pool: UpstreamPool, verdict: Verdict, deps: UpgradeDeps): void {
+  if (verdict) return void answer(hs.client, verdict.status, verdict.message, hs.requestId, verdict.headers);
+  tryTargets(hs, pool, new Set(), deps);
+}
+
 /** A pool and the upstream path; a string says why the request is malformed; undefined: no route. */
-function route(req: IncomingMessage, table: RoutingTable): { pool: UpstreamPool; path: string } | string | undefined {
+function route(req: IncomingMessage, table: RoutingTable): { pool: UpstreamPool; path: string; route: EdgeRoute } | string | undefined {
   const problem = requestHeadProblem(req);
   if (problem) return problem;
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return 'An upgrade request cannot carry a body';
@@ -71,9 +90,8 @@ function route(req: IncomingMessage, table: RoutingTable): { pool: UpstreamPool;
   if (!target) return 'Bad request target';
   const match = table.router.match(normalizeHost(req.headers.host), target.path);
   if (match.kind !== 'route' || match.route.backend.kind !== 'proxy') return undefined;
-  // Guards (match.route.policy) slot in here, as in handler.ts.
   const pool = table.pools.get(match.route.backend.pool);
-  return pool ? { pool, path: match.path + target.query } : undefined;
+  return pool ? { pool, path: match.path + target.query, route: match.route } : undefined;
 }
 
 /** Tries the pool's targets in turn while connecting fails (nothing was sent yet). */
@@ -150,14 +168,15 @@ function relayResponse(hs: Handshake, res: IncomingMessage): void {
 }
 
 /** The edge's own answer on the raw socket, then close. */
-function answer(client: Duplex, status: number, message: string, requestId: string): void {
+function answer(client: Duplex, status: number, message: string, requestId: string, extra: Record<string, string> = {}): void {
   if (client.destroyed || !client.writable) return;
   const body = `${message}\n`;
-  const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-request-id': requestId, connection: 'close' };
+  const headers = { ...extra, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-request-id': requestId, connection: 'close' };
   client.end(statusLine(status, REASONS[status]) + headerLines(headers) + '\r\n' + body);
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 function statusLine(status: number, reason: string | undefined): string {
   return `HTTP/1.1 ${status} ${reason ?? ''}\r\n`;

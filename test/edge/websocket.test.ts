@@ -10,7 +10,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'undici';
 import { gate, pool, proxyRoute, startBackend, startEdge, type Backend } from './helpers.js';
-import { rawExchange } from './raw-client.js';
+import { hashPassword } from '../../src/lib/password-hash.js';
+import { defaultRoutePolicy } from '../../src/spec/defaults.js';
+import type { EdgeRoute } from '../../src/edge/types.js';
+import { rawConnect, rawExchange } from './raw-client.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -125,4 +128,44 @@ test('open WebSockets hold a retired target in draining until closeUpgraded() en
   assert.equal(edge.edge.closeUpgraded('a'), 1);
   await closed.promise;
   assert.equal(await edge.edge.drained('a', 5_000), true);
+});
+
+test('upgrades pass the route guards: IP lists, rate limits and basic auth refuse before the app', async (t) => {
+  const seen: IncomingMessage[] = [];
+  const backend = await wsBackend('a', seen);
+  const guarded = (host: string, policy: Partial<EdgeRoute['policy']>): EdgeRoute => ({ ...proxyRoute(host, 'app'), policy: { ...defaultRoutePolicy(), ...policy } });
+  const hash = await hashPassword('open sesame');
+  const edge = await startEdge({
+    routes: [
+      guarded('denied.test', { deny: ['127.0.0.0/8'] }),
+      guarded('limited.test', { rateLimit: { perSecond: 0.01, burst: 1 } }),
+      guarded('auth.test', { basicAuth: { realm: 'r', users: { admin: hash } } }),
+    ],
+    pools: [pool('app', [backend])],
+  });
+  t.after(async () => {
+    await edge.close();
+    await backend.close();
+  });
+  await edge.waitForHealth('a', true);
+  const upgrade = (host: string, extra = ''): string => `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+  assert.equal((await rawExchange(edge.port, upgrade('denied.test'))).status, 403);
+  const first = await rawConnect(edge.port);
+  first.write(upgrade('limited.test'));
+  await new Promise((resolve) => first.once('data', resolve));
+  const limited = await rawExchange(edge.port, upgrade('limited.test'));
+  assert.equal(limited.status, 429);
+  assert.match(limited.text, /retry-after: \d+/i);
+  first.destroy();
+  const challenge = await rawExchange(edge.port, upgrade('auth.test'));
+  assert.equal(challenge.status, 401);
+  assert.match(challenge.text, /www-authenticate: Basic realm="r"/i);
+  assert.equal(seen.length, 1, 'only the first rate-limited upgrade reached the app');
+  const good = await rawConnect(edge.port);
+  good.write(upgrade('auth.test', `Authorization: Basic ${Buffer.from('admin:open sesame').toString('base64')}\r\n`));
+  const reply = await new Promise<string>((resolve) => good.once('data', (d: Buffer) => resolve(d.toString())));
+  good.destroy();
+  assert.match(reply, /^HTTP\/1\.1 101/);
+  assert.equal(seen[1]?.headers['x-forwarded-user'], 'admin');
+  assert.equal(seen[1]?.headers.authorization, undefined);
 });
