@@ -112,7 +112,8 @@ export class Edge implements EdgeLike {
     const listener = await startHttpsListener(listen, this.handlerFor('https'), { ...this.listenerOptions('https'), store: tls.store, sni });
     this.listeners.push(listener);
     this.httpsPort = tls.publicPort ?? listener.address.port;
-    this.logger.info({ address: listener.address }, 'edge listening (https)');
+    this.logger.info({ address: listener.address, certificates: tls.store.list().length }, 'edge listening (https)');
+    if (tls.store.list().length === 0 && !tls.issuer) this.logger.warn('the HTTPS listener has no certificate yet: handshakes fail until one is loaded');
     return listener.address;
   }
 
@@ -192,7 +193,7 @@ export class Edge implements EdgeLike {
 
   private listenerOptions(proto: 'http' | 'https'): ListenerOptions {
     const { connectMs, responseMs } = this.timeouts;
-    const onUpgrade = createUpgradeHandler({ table: () => this.table, logger: this.logger, proto, connectMs, responseMs, clientIp: (req) => this.clientIp(req) });
+    const onUpgrade = createUpgradeHandler({ table: () => this.table, logger: this.logger, proto, connectMs, responseMs, clientIp: (req) => this.clientIp(req), guards: this.guards });
     return { logger: this.logger, timeouts: this.timeouts, maxHeaderBytes: this.maxHeaderBytes, onUpgrade };
   }
 

@@ -1,3 +1,3 @@
 /** The edge proxy: routing, balancing, health, upstream pools and static files. */
-export { Edge, type EdgeOptions } from './edge.js';
+export { Edge, type EdgeOptions, type HttpsOptions } from './edge.js';
 export type { AccessLogEntry, Backend, EdgeLike, EdgeRoute, EdgeSnapshot, PoolConfig, Target, TargetHealth } from './types.js';
