@@ -7,6 +7,8 @@ export interface DaemonView {
   startedAt: number;
   file: string;
   edge: string;
+  /** The edge's HTTPS address, when it listens for HTTPS. */
+  edgeHttps?: string;
   api: string;
   dataDir: string;
   warnings: string[];

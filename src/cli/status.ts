@@ -32,7 +32,8 @@ export const status: Verb = {
 };
 
 function printStatus(d: DaemonView, apps: AppStatus[]): void {
-  console.log(`berth ${d.version} (pid ${d.pid}) edge ${d.edge}, api ${d.api}, file ${d.file}`);
+  const https = d.edgeHttps ? `, https ${d.edgeHttps}` : '';
+  console.log(`berth ${d.version} (pid ${d.pid}) edge ${d.edge}${https}, api ${d.api}, file ${d.file}`);
   for (const w of d.warnings) console.log(`warning: ${w}`);
   console.log('');
   console.log(table(['APP', 'STATE', 'REPLICAS', 'RELEASE', 'ROUTES'], apps.map((a) => [

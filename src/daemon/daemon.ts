@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { Controller, type ApplyResult } from '../control/controller.js';
-import { Edge } from '../edge/index.js';
 import { BerthError } from '../lib/errors.js';
 import { ensureDataDir, ensureToken, removeDaemonInfo, writeDaemonInfo } from '../lib/datadir.js';
 import { readStat } from '../lib/proc.js';
@@ -16,6 +15,7 @@ import { ProcessDriver } from '../runtime/process/index.js';
 import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
 import type { BerthSpec, Listen } from '../spec/model.js';
 import { State } from '../state/index.js';
+import { EdgeSetup } from './edge-setup.js';
 import { acquireLock } from './lock.js';
 import { wireEvents } from './wiring.js';
 
@@ -32,10 +32,11 @@ export interface DaemonOptions {
 export class Daemon {
   private state!: State;
   private driver!: ProcessDriver;
-  private edge!: Edge;
+  private edge!: EdgeSetup;
   private controller!: Controller;
   private api!: FastifyInstance;
   private edgeAddr = '';
+  private httpsAddr = '';
   private apiAddr = '';
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | undefined;
@@ -58,15 +59,22 @@ export class Daemon {
     const orphans = await this.driver.cleanupOrphans();
     if (orphans > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `stopped ${orphans} process(es) left by an earlier daemon that did not shut down cleanly` });
     this.state.replicas.clear();
-    this.edge = new Edge({ logger: logger.child({ component: 'edge' }) });
-    this.controller = new Controller({ state: this.state, driver: this.driver, edge: this.edge, logger });
-    this.unwire = wireEvents({ driver: this.driver, edge: this.edge, state: this.state, reconciler: this.controller.reconciler, logger });
-    this.edgeAddr = formatAddr(await this.listen('edge.http', spec.edge.http, (l) => this.edge.listen(l)));
+    this.edge = new EdgeSetup({ spec: spec.edge, dataDir, state: this.state, logger, bind: (key, l, fn) => this.listen(key, l, fn) });
+    this.controller = new Controller({ state: this.state, driver: this.driver, edge: this.edge.edge, logger });
+    this.unwire = wireEvents({ driver: this.driver, edge: this.edge.edge, state: this.state, reconciler: this.controller.reconciler, logger });
+    const listening = await this.edge.listen();
+    this.edgeAddr = formatAddr(listening.http);
+    this.httpsAddr = listening.https ? formatAddr(listening.https) : '';
+    this.recordCertificateProblems(listening.problems);
     this.api = buildApi(this.apiContext(), { token: ensureToken(dataDir), logger });
     this.apiAddr = `http://${formatAddr(await this.listen('api.listen', spec.api.listen, (l) => this.listenApi(l)))}`;
-    writeDaemonInfo(dataDir, { pid: process.pid, pidStart: readStat(process.pid)?.startTime, api: this.apiAddr, edge: this.edgeAddr, startedAt: this.startedAt, version: VERSION });
-    this.state.events.record({ kind: 'daemon.started', message: `berth ${VERSION} up: edge on ${this.edgeAddr}, API on ${this.apiAddr}` });
-    logger.info({ edge: this.edgeAddr, api: this.apiAddr, file: this.opts.file }, 'berth is up');
+    writeDaemonInfo(dataDir, {
+      pid: process.pid, pidStart: readStat(process.pid)?.startTime, api: this.apiAddr, edge: this.edgeAddr,
+      ...(this.httpsAddr ? { edgeHttps: this.httpsAddr } : {}), startedAt: this.startedAt, version: VERSION,
+    });
+    const https = this.httpsAddr ? `, HTTPS on ${this.httpsAddr}` : '';
+    this.state.events.record({ kind: 'daemon.started', message: `berth ${VERSION} up: edge on ${this.edgeAddr}${https}, API on ${this.apiAddr}` });
+    logger.info({ edge: this.edgeAddr, https: this.httpsAddr || undefined, workers: spec.edge.workers, api: this.apiAddr, file: this.opts.file }, 'berth is up');
     await this.controller.apply(spec, 'up');
   }
 
@@ -108,6 +116,12 @@ export class Daemon {
   private async apply(input: { file?: string; source?: string }): Promise<ApplyResult> {
     const file = resolve(input.file ?? this.opts.file);
     const spec = input.source !== undefined ? this.load(input.source, file) : this.loadFile(file);
+    const edge = await this.edge.update(spec.edge);
+    this.recordCertificateProblems(edge.problems);
+    if (edge.restartNeeded.length > 0) {
+      const keys = edge.restartNeeded.map((key) => `edge.${key}`).join(', ');
+      this.state.events.record({ level: 'warn', kind: 'edge.restart-needed', message: `${keys} changed: the running edge keeps the old value until berth restarts` });
+    }
     return this.controller.apply(spec, 'apply');
   }
 
@@ -118,9 +132,15 @@ export class Daemon {
       apply: (input: { file?: string; source?: string }) => this.apply(input),
       daemon: () => ({
         pid: process.pid, version: VERSION, startedAt: this.startedAt, file: this.opts.file,
-        edge: this.edgeAddr, api: this.apiAddr, dataDir: this.opts.dataDir, warnings: this.warnings(),
+        edge: this.edgeAddr, ...(this.httpsAddr ? { edgeHttps: this.httpsAddr } : {}), api: this.apiAddr, dataDir: this.opts.dataDir, warnings: this.warnings(),
       }),
     };
+  }
+
+  private recordCertificateProblems(problems: BerthError[]): void {
+    for (const problem of problems) {
+      this.state.events.record({ level: 'error', kind: 'tls.certificate', message: problem.message });
+    }
   }
 
   private warnings(): string[] {

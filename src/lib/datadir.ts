@@ -13,6 +13,8 @@ export interface DaemonInfo {
   pidStart: number | undefined;
   api: string;
   edge: string;
+  /** The edge's HTTPS listener, when it has one. */
+  edgeHttps?: string;
   startedAt: number;
   version: string;
 }

@@ -90,7 +90,7 @@ export function oneOf<const T extends string>(values: readonly T[], description:
 
 export function duration(description: string) {
   return field(parseDuration, {
-    anyOf: [{ type: 'string', pattern: '^([0-9.]+(ms|s|m|h))+$' }, { type: 'number', minimum: 0 }],
+    anyOf: [{ type: 'string', pattern: '^([0-9.]+(ms|s|m|h|d))+$' }, { type: 'number', minimum: 0 }],
     description,
   });
 }

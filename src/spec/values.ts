@@ -21,11 +21,11 @@ function invalid(expected: string, value: unknown): BerthError {
 }
 
 const INTEGER = /^(0|[1-9][0-9]*)$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_HINT = 'a duration like 10s, 500ms, 2m, 1h or 1m30s';
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_HINT = 'a duration like 10s, 500ms, 2m, 1h, 30d or 1m30s';
 
-/** `'10s'`, `'500ms'`, `'2m'`, `'1h'`, `'1m30s'` or a number of seconds → whole milliseconds. */
+/** `'10s'`, `'500ms'`, `'2m'`, `'1h'`, `'30d'`, `'1m30s'` or a number of seconds → whole milliseconds. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw invalid(`${DURATION_HINT} (or seconds ≥ 0)`, value);

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { eventually, get, getJson, ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { readFileSync } from 'node:fs';
+import { eventually, get, getJson, getTls, ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 interface Echo {
   app: string;
@@ -24,38 +25,69 @@ async function waitHealthy(d: RunningDaemon): Promise<void> {
 describe('topology 1: portfolio + apps', () => {
   let d: RunningDaemon;
   before(async () => {
-    d = await startDaemon(join(ROOT, 'examples/portfolio/berth.yaml'));
+    d = await startDaemon(join(ROOT, 'examples/portfolio/berth.yaml'), { https: true });
     await waitHealthy(d);
   });
   after(async () => {
     assert.equal(await d.stop(), 0);
   });
 
-  test('the static portfolio answers at the apex and www', async () => {
-    for (const host of ['example.com', 'www.example.com', 'WWW.Example.com:8080']) {
-      const r = await get(d.edge, host, '/');
+  test('the static portfolio answers over HTTPS at the apex and www, with caching and security headers', async () => {
+    for (const host of ['example.com', 'www.example.com']) {
+      const r = await getTls(d, host, '/');
       assert.equal(r.status, 200, host);
       assert.match(String(r.headers['content-type']), /text\/html/);
       assert.match(r.body, /<html/i);
+      assert.equal(r.headers['cache-control'], 'no-cache');
+      assert.match(String(r.headers['strict-transport-security']), /^max-age=31536000/);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.ok(r.headers['content-security-policy']);
     }
-    const about = await get(d.edge, 'example.com', '/about/');
+    const about = await getTls(d, 'example.com', '/about/');
     assert.equal(about.status, 200);
-    const css = await get(d.edge, 'example.com', '/style.css');
+    const css = await getTls(d, 'example.com', '/style.css');
     assert.match(String(css.headers['content-type']), /text\/css/);
+    const logo = await getTls(d, 'example.com', '/assets/logo.svg');
+    assert.match(String(logo.headers['cache-control']), /immutable/);
+  });
+
+  test('plain HTTP redirects to HTTPS with 308, keeping the path and query', async () => {
+    const r = await get(d.edge, 'WWW.Example.com:8080', '/about/?x=1');
+    assert.equal(r.status, 308);
+    assert.equal(r.headers.location, `https://www.example.com:${new URL(d.edgeHttps ?? '').port}/about/?x=1`);
   });
 
   test('each subdomain reaches its own app with forwarding headers', async () => {
-    const recipe = await getJson<Echo>(d.edge, 'recipe.example.com', '/recipes/42?x=1');
-    assert.equal(recipe._status, 200);
+    const r = await getTls(d, 'recipe.example.com', '/recipes/42?x=1');
+    const recipe = JSON.parse(r.body) as Echo;
+    assert.equal(r.status, 200);
     assert.equal(recipe.app, 'recipe');
     assert.equal(recipe.path, '/recipes/42?x=1');
     assert.equal(recipe.host, 'recipe.example.com');
     assert.equal(recipe.headers['x-forwarded-host'], 'recipe.example.com');
-    assert.equal(recipe.headers['x-forwarded-proto'], 'http');
+    assert.equal(recipe.headers['x-forwarded-proto'], 'https');
     assert.equal(recipe.headers['x-real-ip'], '127.0.0.1');
     assert.ok(recipe.headers['x-request-id']);
-    const books = await getJson<Echo>(d.edge, 'books.example.com', '/');
+    assert.equal(r.headers['x-frame-options'], 'DENY');
+    const books = JSON.parse((await getTls(d, 'books.example.com', '/')).body) as Echo;
     assert.equal(books.app, 'books');
+  });
+
+  test('every request is in the access log file and in berth logs', async () => {
+    await getTls(d, 'books.example.com', '/logged?secret=1');
+    const file = join(d.dataDir, 'logs', 'access.log');
+    const entry = await eventually(() => readFileSync(file, 'utf8').split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.path === '/logged'), 'the access log line');
+    assert.equal(entry.host, 'books.example.com');
+    assert.equal(entry.status, 200);
+    assert.equal(entry.app, 'books');
+    const logs = await eventually(async () => {
+      const r = await d.cli(['logs', 'books']);
+      return r.stdout.includes('/logged') ? r.stdout : undefined;
+    }, 'the access line in berth logs');
+    const line = logs.split('\n').find((l) => l.includes('200 GET books.example.com/logged')) ?? '';
+    assert.match(line, /books\.example\.com\/logged \d+\.\dms \d+B 127\.0\.0\.1 req=/);
+    assert.doesNotMatch(line, /secret/, 'the query string (which may hold secrets) is not logged');
   });
 
   test('an unknown host gets a clear 404', async () => {

@@ -2,6 +2,7 @@
  * Test helpers: run the real `berth` CLI and daemon as child processes on port 0 with a temp
  * data dir, and talk to them over real sockets.
  */
+import { request as httpsRequest } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ export interface RunningDaemon {
   proc: ChildProcess;
   dataDir: string;
   edge: string;
+  /** `https://host:port` when started with `https: true`. */
+  edgeHttps?: string;
   api: string;
   output: () => string;
   /** `berth ARGS --data-dir <this daemon's dir>` */
@@ -54,9 +57,18 @@ export interface RunningDaemon {
   exited: Promise<number | null>;
 }
 
-export async function startDaemon(file: string, opts: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunningDaemon> {
+export interface StartOptions {
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Also listen for HTTPS on a free port (`--https 127.0.0.1:0`). */
+  https?: boolean;
+}
+
+export async function startDaemon(file: string, opts: StartOptions = {}): Promise<RunningDaemon> {
   const dataDir = opts.dataDir ?? tempDir();
-  const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '-f', file, '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--log-level', 'warn'], {
+  const https = opts.https ? ['--https', '127.0.0.1:0'] : [];
+  const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '-f', file, '--data-dir', dataDir, '--http', '127.0.0.1:0', ...https, '--api', '127.0.0.1:0', '--log-level', 'warn'], {
     // One edge worker (inside the daemon) unless a test asks for more: cheaper, and the
     // multi-worker edge has its own tests.
     cwd: ROOT, env: { BERTH_EDGE_WORKERS: '1', ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,10 +80,10 @@ export async function startDaemon(file: string, opts: { dataDir?: string; env?: 
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
-  let info: { pid: number; api: string; edge: string } | undefined;
+  let info: { pid: number; api: string; edge: string; edgeHttps?: string } | undefined;
   while (Date.now() < deadline && !gone) {
     try {
-      const parsed = JSON.parse(readFileSync(join(dataDir, 'daemon.json'), 'utf8')) as { pid: number; api: string; edge: string };
+      const parsed = JSON.parse(readFileSync(join(dataDir, 'daemon.json'), 'utf8')) as { pid: number; api: string; edge: string; edgeHttps?: string };
       if (parsed.pid === proc.pid && parsed.api) {
         info = parsed;
         break;
@@ -86,7 +98,8 @@ export async function startDaemon(file: string, opts: { dataDir?: string; env?: 
     throw new Error(`daemon did not come up:\n${out}`);
   }
   const daemon: RunningDaemon = {
-    proc, dataDir, edge: `http://${info.edge}`, api: info.api, exited, output: () => out,
+    proc, dataDir, edge: `http://${info.edge}`, ...(info.edgeHttps ? { edgeHttps: `https://${info.edgeHttps}` } : {}),
+    api: info.api, exited, output: () => out,
     cli: (args) => berth([...args, '--data-dir', dataDir]),
     stop: async () => {
       if (!gone) proc.kill('SIGTERM');
@@ -100,6 +113,25 @@ export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+}
+
+/**
+ * An HTTPS request through the edge for `host` (SNI and Host), trusting only the daemon's
+ * local CA: a pass proves the certificate chain is right for that host.
+ */
+export function getTls(d: RunningDaemon, host: string, path = '/', headers: Record<string, string> = {}): Promise<HttpResult> {
+  const url = new URL(d.edgeHttps ?? '');
+  const ca = readFileSync(join(d.dataDir, 'tls', 'local-ca', 'ca.crt'));
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: url.hostname, port: url.port, path, servername: host, ca, headers: { host, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A request through the edge with a given Host header. */
