@@ -125,10 +125,11 @@ print_try_it() {
   say "Starting Berth with examples/$example/berth.yaml. While it runs, in another terminal:"
   case "$example" in
     portfolio)
-      echo "  curl -H 'Host: example.com' http://127.0.0.1:8080/"
-      echo "  curl -H 'Host: www.example.com' http://127.0.0.1:8080/about/"
-      echo "  curl -H 'Host: recipe.example.com' http://127.0.0.1:8080/health"
-      echo "  curl -H 'Host: books.example.com' http://127.0.0.1:8080/hello"
+      echo "  CA=.berth/portfolio/tls/local-ca/ca.crt   # Berth's local CA signed the certificates"
+      echo "  curl --cacert \$CA --resolve example.com:8443:127.0.0.1 https://example.com:8443/"
+      echo "  curl --cacert \$CA --resolve www.example.com:8443:127.0.0.1 https://www.example.com:8443/about/"
+      echo "  curl --cacert \$CA --resolve recipe.example.com:8443:127.0.0.1 https://recipe.example.com:8443/health"
+      echo "  curl -i -H 'Host: books.example.com' http://127.0.0.1:8080/hello   # 308 to HTTPS"
       ;;
     path-routed)
       echo "  curl -H 'Host: example.com' http://127.0.0.1:8080/app1/"
