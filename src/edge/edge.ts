@@ -5,11 +5,13 @@
  */
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from '../spec/defaults.js';
-import type { EdgeTimeouts, Listen } from '../spec/model.js';
-import type { AccessLogEntry, EdgeLike, EdgeSnapshot, PoolConfig, Target, TargetHealth } from './types.js';
+import type { BerthError } from '../lib/errors.js';
+import type { CertificateFile, EdgeTimeouts, Listen } from '../spec/model.js';
+import type { AccessLogEntry, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, PoolConfig, Target, TargetHealth } from './types.js';
 import { clientIpResolver, type ClientIpResolver } from './guards/client-ip.js';
 import { createGuardDeps, type GuardDeps } from './guards/pipeline.js';
 import type { RateLimitStore } from './guards/rate-limit.js';
+import { setUpTls, syncAll, type EdgeTls } from '../tls/setup.js';
 import { sniCallback } from '../tls/sni.js';
 import type { CertificateIssuer } from '../tls/source.js';
 import type { CertificateStore } from '../tls/store.js';
@@ -68,6 +70,10 @@ export class Edge implements EdgeLike {
   private closed = false;
   /** Where plain-HTTP requests are redirected once an HTTPS listener runs. */
   private httpsPort?: number;
+  /** Certificates built from an HttpsConfig, which updateCertificates() refreshes. */
+  private tls?: EdgeTls;
+  /** Certificate refreshes run one at a time. */
+  private certificateSync: Promise<unknown> = Promise.resolve();
 
   constructor(options: EdgeOptions) {
     this.logger = options.logger;
@@ -100,9 +106,12 @@ export class Edge implements EdgeLike {
 
   /**
    * Starts the HTTPS listener (HTTP/2 and HTTP/1.1 by ALPN, certificates by SNI); from then
-   * on routes with `httpsRedirect` send plain-HTTP requests there.
+   * on routes with `httpsRedirect` send plain-HTTP requests there. Given an HttpsConfig, the
+   * edge builds its own store (files + local CA) and updateCertificates() refreshes it; given
+   * a store, the caller keeps it up to date.
    */
-  async listenHttps(listen: Listen, tls: HttpsOptions): Promise<{ host: string; port: number }> {
+  async listenHttps(listen: Listen, tls: HttpsOptions | HttpsConfig): Promise<HttpsListening> {
+    if (!('store' in tls)) return this.listenHttpsFrom(listen, tls);
     const sni = sniCallback({
       store: tls.store,
       issuer: tls.issuer,
@@ -114,7 +123,27 @@ export class Edge implements EdgeLike {
     this.httpsPort = tls.publicPort ?? listener.address.port;
     this.logger.info({ address: listener.address, certificates: tls.store.list().length }, 'edge listening (https)');
     if (tls.store.list().length === 0 && !tls.issuer) this.logger.warn('the HTTPS listener has no certificate yet: handshakes fail until one is loaded');
-    return listener.address;
+    return { ...listener.address, problems: [] };
+  }
+
+  /** Replaces the certificate files of an HttpsConfig listener; resolves with the files that failed. */
+  updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]> {
+    const tls = this.tls;
+    if (!tls) return Promise.reject(new Error('the edge has no HTTPS listener started from an HttpsConfig, so it has no certificate files to update'));
+    const sync = this.certificateSync.then(() => {
+      tls.files.setFiles(certificates);
+      return syncAll(tls.store, tls.localCa ? [tls.files, tls.localCa] : [tls.files]);
+    });
+    this.certificateSync = sync.catch(() => undefined);
+    return sync;
+  }
+
+  private async listenHttpsFrom(listen: Listen, config: HttpsConfig): Promise<HttpsListening> {
+    if (this.tls) throw new Error('the edge already serves HTTPS from an HttpsConfig; change its certificates with updateCertificates()');
+    const tls = await setUpTls(config, config.dataDir);
+    const address = await this.listenHttps(listen, { store: tls.store, issuer: tls.localCa, publicPort: config.publicPort });
+    this.tls = tls;
+    return { ...address, problems: tls.problems };
   }
 
   /** Replaces the whole routing table at once. */

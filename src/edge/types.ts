@@ -2,7 +2,8 @@
  * What the control plane hands the edge: a whole snapshot of routes and upstream pools.
  * The edge swaps it in atomically; health state of targets that survive the swap is kept.
  */
-import type { Balance, HealthSpec, Listen, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
+import type { BerthError } from '../lib/errors.js';
+import type { Balance, CertificateFile, HealthSpec, Listen, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
 
 export interface Target {
   /** Replica id (stable across snapshots while the replica lives). */
@@ -66,11 +67,38 @@ export interface AccessLogEntry {
 }
 
 /**
+ * HTTPS as plain data, so it crosses to edge workers: each edge builds its certificate store
+ * from it (tls/setup.ts). The local CA's root lives in `<dataDir>/tls/local-ca/`.
+ */
+export interface HttpsConfig {
+  /** Certificate files (EdgeSpec.certificates); the first one loaded is the default. */
+  certificates: CertificateFile[];
+  /** Issue certificates for routed hosts no file covers from Berth's local CA. */
+  localCa: boolean;
+  /** Berth's data dir (where the local CA is kept). */
+  dataDir: string;
+  /** The HTTPS port clients use, for 308 redirects; default the bound port. */
+  publicPort?: number;
+}
+
+/** A started HTTPS listener, with the certificate files that could not be loaded. */
+export interface HttpsListening {
+  host: string;
+  port: number;
+  /** One SPEC.INVALID error per certificate file left out (each names the file). */
+  problems: BerthError[];
+}
+
+/**
  * What the daemon needs of an edge: `Edge` runs in the daemon's process, `EdgeCluster`
  * (edge/cluster/) runs one `Edge` per worker process with the same behaviour.
  */
 export interface EdgeLike {
   listen(listen: Listen): Promise<{ host: string; port: number }>;
+  /** Starts the HTTPS (+ HTTP/2) listener; certificate files that fail come back as problems. */
+  listenHttps(listen: Listen, tls: HttpsConfig): Promise<HttpsListening>;
+  /** Replaces the certificate files (new handshakes see them); resolves with the files' problems. */
+  updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]>;
   apply(snapshot: EdgeSnapshot): void;
   onHealthChange(listener: (health: TargetHealth) => void): () => void;
   health(): TargetHealth[];

@@ -4,15 +4,20 @@
  * so the daemon uses either. The primary holds what must be one: the current snapshot
  * (replayed to a restarted worker), the active health checks (HealthHub, run once and
  * broadcast), the rate-limit buckets (workers ask over IPC) and the access log sink.
+ * HTTPS: each worker builds its own certificate store from the same plain-data config, after
+ * the primary has created the local CA (https.ts); certificate files are replaced in every
+ * worker, and a restarted worker gets the HTTPS listener with the current files.
  */
 import type { Logger } from 'pino';
-import type { Listen } from '../../spec/model.js';
+import type { BerthError } from '../../lib/errors.js';
+import type { CertificateFile, Listen } from '../../spec/model.js';
 import type { EdgeOptions } from '../edge.js';
 import { clientIpResolver } from '../guards/client-ip.js';
 import { MemoryRateLimitStore, type Decision, type RateLimitStore } from '../guards/rate-limit.js';
-import type { AccessLogEntry, EdgeLike, EdgeSnapshot, TargetHealth } from '../types.js';
+import type { AccessLogEntry, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, TargetHealth } from '../types.js';
 import { workerEntry } from './entry.js';
 import { HealthHub } from './health-hub.js';
+import { checkCertificateFiles, prepareHttps } from './https.js';
 import { relayLogLine } from './log-relay.js';
 import { PendingReplies } from './pending.js';
 import type { WorkerMessage } from './protocol.js';
@@ -37,7 +42,12 @@ interface Owed {
   drains: PendingReplies<boolean>;
   /** WebSocket tunnels closed; 0 if the worker went away (its tunnels went with it). */
   upgrades: PendingReplies<number>;
+  /** Problems of a certificate update; undefined if the worker went away (its restart gets them). */
+  certificates: PendingReplies<string[] | undefined>;
 }
+
+/** A worker has this long to load new certificate files. */
+const CERTIFICATES_TIMEOUT_MS = 30_000;
 
 export class EdgeCluster implements EdgeLike {
   private readonly logger: Logger;
@@ -54,7 +64,9 @@ export class EdgeCluster implements EdgeLike {
    * address, so a restarted worker asks for the address the others asked for (port 0 too);
    * once no worker is left, the socket is gone and the bound port is asked for instead.
    */
-  private readonly listens: Array<{ bound: Address; asked: Listen }> = [];
+  private readonly listens: Array<{ bound: Address; asked: Listen; https: boolean }> = [];
+  /** What HTTPS listeners serve, with the current certificate files (for restarted workers too). */
+  private https?: HttpsConfig;
   private snapshot?: EdgeSnapshot;
   private started?: Promise<void>;
   private closed = false;
@@ -79,15 +91,43 @@ export class EdgeCluster implements EdgeLike {
 
   /** Every worker listens on `listen`; resolves with the bound address (port 0: one shared free port). */
   async listen(listen: Listen): Promise<Address> {
+    return this.listenAll(listen, false);
+  }
+
+  /**
+   * Every worker serves HTTPS on `listen` from `tls`. The local CA is created here first;
+   * each worker then signs its own leaves with that one root, so two workers may present
+   * different leaves for one host, both valid for the same root. Resolves with the problems
+   * of certificate files that could not be loaded (checked once, here).
+   */
+  async listenHttps(listen: Listen, tls: HttpsConfig): Promise<HttpsListening> {
+    if (this.https) throw new Error('the edge already serves HTTPS; change its certificates with updateCertificates()');
     if (this.closed) throw new Error('the edge is closed');
-    await this.start();
-    const outcomes = await Promise.all(this.supervisor.live().map((worker) => this.listenOn(worker, listen)));
-    const failed = outcomes.find((outcome) => !outcome.ok);
-    if (failed && !failed.ok) throw Object.assign(new Error(failed.message), { code: failed.code });
-    const address = (outcomes[0] as { address: Address }).address;
-    this.listens.push({ bound: address, asked: listen });
-    this.logger.info({ address, workers: outcomes.length }, 'edge listening');
-    return address;
+    const problems = await prepareHttps(tls);
+    this.https = { ...tls, certificates: [...tls.certificates] };
+    try {
+      return { ...(await this.listenAll(listen, true)), problems };
+    } catch (err) {
+      this.https = undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces the certificate files in every worker (and for restarted ones); resolves once
+   * every worker serves them, with the problems of the files that could not be loaded.
+   */
+  async updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]> {
+    if (!this.https) throw new Error('the edge has no HTTPS listener, so it has no certificate files to update');
+    this.https = { ...this.https, certificates: [...certificates] };
+    const synced = this.supervisor.live().map((worker) => this.syncCertificates(worker, certificates));
+    const problems = await checkCertificateFiles(certificates);
+    const known = new Set(problems.map((problem) => problem.message));
+    for (const [index, reported] of await Promise.all(synced)) {
+      for (const problem of reported ?? []) if (!known.has(problem)) this.logger.warn({ worker: index, problem }, 'edge worker could not load certificates');
+    }
+    this.logger.info({ files: certificates.length, problems: problems.length }, 'edge certificates sent to workers');
+    return problems;
   }
 
   apply(snapshot: EdgeSnapshot): void {
@@ -154,21 +194,42 @@ export class EdgeCluster implements EdgeLike {
     return this.started;
   }
 
+  private async listenAll(listen: Listen, https: boolean): Promise<Address> {
+    if (this.closed) throw new Error('the edge is closed');
+    await this.start();
+    const outcomes = await Promise.all(this.supervisor.live().map((worker) => this.listenOn(worker, listen, https)));
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    if (failed && !failed.ok) throw Object.assign(new Error(failed.message), { code: failed.code });
+    const address = (outcomes[0] as { address: Address }).address;
+    this.listens.push({ bound: address, asked: listen, https });
+    this.logger.info({ address, workers: outcomes.length }, https ? 'edge listening (https)' : 'edge listening');
+    return address;
+  }
+
   /** A (re)started worker: settings, the current snapshot and health, then the listeners. */
   private bringUp(worker: EdgeWorker): void {
     worker.send({ type: 'init', index: worker.index, logLevel: this.logger.level, access: this.onAccess !== undefined, settings: this.settings });
     if (this.snapshot) worker.send({ type: 'snapshot', snapshot: this.snapshot, health: this.hub.health() });
-    for (const { asked, bound } of this.listens) {
-      void this.listenOn(worker, asked).then((outcome) => {
+    for (const { asked, bound, https } of this.listens) {
+      void this.listenOn(worker, asked, https).then((outcome) => {
         if (!outcome.ok) this.logger.error({ worker: worker.index, address: bound, problem: outcome.message }, 'restarted edge worker could not listen');
       });
     }
   }
 
-  private listenOn(worker: EdgeWorker, listen: Listen): Promise<ListenOutcome> {
+  /** HTTPS listeners carry the current config, so a restarted worker loads the current files. */
+  private listenOn(worker: EdgeWorker, listen: Listen, https: boolean): Promise<ListenOutcome> {
     const { id, reply } = this.owedBy(worker).listens.open(Infinity, () => ({ ok: false, message: 'no reply' }));
-    worker.send({ type: 'listen', id, listen });
+    if (https && this.https) worker.send({ type: 'listen-https', id, listen, tls: this.https });
+    else worker.send({ type: 'listen', id, listen });
     return reply;
+  }
+
+  private async syncCertificates(worker: EdgeWorker, certificates: CertificateFile[]): Promise<[number, string[] | undefined]> {
+    const timedOut = [`no reply within ${CERTIFICATES_TIMEOUT_MS} ms`];
+    const { id, reply } = this.owedBy(worker).certificates.open(CERTIFICATES_TIMEOUT_MS, () => timedOut);
+    worker.send({ type: 'certificates', id, certificates });
+    return [worker.index, await reply];
   }
 
   private receive(worker: EdgeWorker, message: Exclude<WorkerMessage, { type: 'ready' }>): void {
@@ -182,6 +243,8 @@ export class EdgeCluster implements EdgeLike {
         return void owed.drains.settle(message.id, message.drained);
       case 'upgraded-closed':
         return void owed.upgrades.settle(message.id, message.count);
+      case 'certificates-synced':
+        return void owed.certificates.settle(message.id, message.problems);
       case 'eject':
         return this.hub.eject(message.pool, message.target, `${message.reason} (worker ${worker.index})`);
       case 'access':
@@ -195,7 +258,7 @@ export class EdgeCluster implements EdgeLike {
 
   private owedBy(worker: EdgeWorker): Owed {
     let owed = this.owed.get(worker);
-    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), upgrades: new PendingReplies() }));
+    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), upgrades: new PendingReplies(), certificates: new PendingReplies() }));
     return owed;
   }
 
@@ -205,6 +268,7 @@ export class EdgeCluster implements EdgeLike {
     owed?.listens.settleAll({ ok: false, message: `edge worker ${worker.index} exited before it was listening` });
     owed?.drains.settleAll(true);
     owed?.upgrades.settleAll(0);
+    owed?.certificates.settleAll(undefined);
     if (this.supervisor.live().length > 0) return;
     for (const entry of this.listens) entry.asked = entry.bound;
   }

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { Decision } from '../guards/rate-limit.js';
-import type { AccessLogEntry, EdgeSnapshot, TargetHealth } from '../types.js';
+import type { CertificateFile } from '../../spec/model.js';
+import type { AccessLogEntry, EdgeSnapshot, HttpsConfig, TargetHealth } from '../types.js';
 
 const listenSchema = z.object({ host: z.string(), port: z.number().int().min(0).max(65_535) });
 const addressSchema = listenSchema;
@@ -36,6 +37,15 @@ const decisionSchema: z.ZodType<Decision> = z.union([
   z.object({ ok: z.literal(false), retryAfterS: z.number().positive() }),
 ]);
 
+const certificateFileSchema: z.ZodType<CertificateFile> = z.object({ cert: z.string(), key: z.string() });
+
+const httpsConfigSchema: z.ZodType<HttpsConfig> = z.object({
+  certificates: z.array(certificateFileSchema),
+  localCa: z.boolean(),
+  dataDir: z.string(),
+  publicPort: z.number().int().min(1).max(65_535).optional(),
+});
+
 const rateLimitSchema = z.object({ perSecond: z.number().positive(), burst: z.number().min(1) });
 
 /** Settings a worker's Edge takes besides the callbacks (which stay in the primary). */
@@ -44,6 +54,8 @@ const workerSettingsSchema = z.record(z.string(), z.unknown());
 export const primaryMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), index: z.number().int(), logLevel: z.string(), access: z.boolean(), settings: workerSettingsSchema }),
   z.object({ type: z.literal('listen'), id: idSchema, listen: listenSchema }),
+  z.object({ type: z.literal('listen-https'), id: idSchema, listen: listenSchema, tls: httpsConfigSchema }),
+  z.object({ type: z.literal('certificates'), id: idSchema, certificates: z.array(certificateFileSchema) }),
   z.object({ type: z.literal('snapshot'), snapshot: snapshotSchema, health: z.array(healthSchema) }),
   z.object({ type: z.literal('health'), updates: z.array(healthSchema) }),
   z.object({ type: z.literal('drain'), id: idSchema, targetId: z.string(), timeoutMs: z.number().nonnegative() }),
@@ -63,6 +75,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rate-take'), id: idSchema, key: z.string(), limit: rateLimitSchema }),
   z.object({ type: z.literal('log'), line: z.string() }),
   z.object({ type: z.literal('upgraded-closed'), id: idSchema, count: z.number().int().nonnegative() }),
+  /** The worker's store holds the new certificate files; `problems` are the files it left out. */
+  z.object({ type: z.literal('certificates-synced'), id: idSchema, problems: z.array(z.string()) }),
 ]);
 
 export type PrimaryMessage = z.infer<typeof primaryMessageSchema>;

@@ -2,9 +2,12 @@
  * An edge worker process (started by supervisor.ts through node:cluster): one Edge whose
  * listeners share the daemon's sockets. It takes everything from the primary over IPC —
  * settings, listen addresses, snapshots, target health, rate-limit decisions — and reports
- * back passive ejections, drains, access log entries and its log lines.
+ * back passive ejections, drains, access log entries and its log lines. HTTPS comes as plain
+ * data (certificate files, the local CA's data dir) from which its Edge builds its own store.
  */
 import type { Logger } from 'pino';
+import type { CertificateFile, Listen } from '../../spec/model.js';
+import type { HttpsConfig } from '../types.js';
 import { Edge, type EdgeOptions } from '../edge.js';
 import { AccessBatch } from './access-batch.js';
 import { relayLogger } from './log-relay.js';
@@ -22,6 +25,8 @@ class WorkerProcess {
   private access?: AccessBatch;
   private readonly rates: IpcRateLimitStore;
   private lastRateWarning = 0;
+  /** HTTPS set-up and certificate updates run in the order they came: an update waits for the listener. */
+  private tlsQueue: Promise<void> = Promise.resolve();
 
   constructor(private readonly send: (message: WorkerMessage, done?: () => void) => void) {
     this.logger = relayLogger('info', (line) => send({ type: 'log', line }));
@@ -48,6 +53,10 @@ class WorkerProcess {
           (address) => this.send({ type: 'listening', id: message.id, address }),
           (err: NodeJS.ErrnoException) => this.send({ type: 'listen-failed', id: message.id, code: err.code, message: err.message }),
         );
+      case 'listen-https':
+        return this.serially(() => this.listenHttps(edge, message.id, message.listen, message.tls));
+      case 'certificates':
+        return this.serially(() => this.updateCertificates(edge, message.id, message.certificates));
       case 'snapshot':
         edge.apply(message.snapshot);
         return edge.setHealth(message.health);
@@ -63,6 +72,29 @@ class WorkerProcess {
         return edge.setTrustedProxies(message.cidrs);
       case 'close-upgraded':
         return this.send({ type: 'upgraded-closed', id: message.id, count: edge.closeUpgraded(message.targetId) });
+    }
+  }
+
+  private serially(task: () => Promise<void>): void {
+    this.tlsQueue = this.tlsQueue.then(task);
+  }
+
+  private async listenHttps(edge: Edge, id: number, listen: Listen, tls: HttpsConfig): Promise<void> {
+    try {
+      const { host, port, problems } = await edge.listenHttps(listen, tls);
+      for (const problem of problems) this.logger.warn({ problem: problem.message }, 'certificate file left out');
+      this.send({ type: 'listening', id, address: { host, port } });
+    } catch (err) {
+      this.send({ type: 'listen-failed', id, code: (err as NodeJS.ErrnoException).code, message: (err as Error).message });
+    }
+  }
+
+  private async updateCertificates(edge: Edge, id: number, certificates: CertificateFile[]): Promise<void> {
+    try {
+      const problems = await edge.updateCertificates(certificates);
+      this.send({ type: 'certificates-synced', id, problems: problems.map((problem) => problem.message) });
+    } catch (err) {
+      this.send({ type: 'certificates-synced', id, problems: [(err as Error).message] });
     }
   }
 
