@@ -31,7 +31,7 @@ export const up: Verb = {
     const http = values.http ?? process.env.BERTH_HTTP;
     const api = values.api ?? process.env.BERTH_API_LISTEN;
     const https = values.https ?? process.env.BERTH_HTTPS;
-    const workers = edgeWorkers(values['edge-workers'] ?? process.env.BERTH_EDGE_WORKERS);
+    const workers = edgeWorkers(values['edge-workers'] ?? (process.env.BERTH_EDGE_WORKERS || undefined));
     const daemon = new Daemon({
       file: resolve(values.file ?? 'berth.yaml'),
       dataDir: resolveDataDir(values['data-dir']),

@@ -16,6 +16,7 @@ import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
 import type { BerthSpec, Listen } from '../spec/model.js';
 import { State } from '../state/index.js';
 import { EdgeSetup } from './edge-setup.js';
+import { checkCertificateFiles } from '../tls/index.js';
 import { acquireLock } from './lock.js';
 import { wireEvents } from './wiring.js';
 
@@ -116,6 +117,7 @@ export class Daemon {
   private async apply(input: { file?: string; source?: string }): Promise<ApplyResult> {
     const file = resolve(input.file ?? this.opts.file);
     const spec = input.source !== undefined ? this.load(input.source, file) : this.loadFile(file);
+    await refuseBrokenCertificates(spec);
     const edge = await this.edge.update(spec.edge);
     this.recordCertificateProblems(edge.problems);
     if (edge.restartNeeded.length > 0) {
@@ -166,6 +168,19 @@ export class Daemon {
       throw err;
     }
   }
+}
+
+/**
+ * `berth apply` with a certificate file that cannot be served is refused whole, so a typo
+ * never replaces a working certificate. (At start-up such a file is an event instead: the
+ * other sites still come up.)
+ */
+async function refuseBrokenCertificates(spec: BerthSpec): Promise<void> {
+  if (!spec.edge.https) return;
+  const problems = await checkCertificateFiles(spec.edge.certificates);
+  if (problems.length === 0) return;
+  const lines = problems.map((problem) => `${spec.file}: edge.certificates: ${problem.message}`);
+  throw new BerthError('SPEC.INVALID', `${lines.join('\n')}\nNothing was changed; the running certificates keep serving.`);
 }
 
 function formatAddr(a: { host: string; port: number }): string {

@@ -59,3 +59,9 @@ async function readPem(path: string, file: CertificateFile): Promise<string> {
 function asBerthError(err: unknown): BerthError {
   return err instanceof BerthError ? err : new BerthError('INTERNAL', `loading a certificate failed: ${String(err)}`);
 }
+
+/** Loads each file to check it; one SPEC.INVALID error per file that would be left out. */
+export async function checkCertificateFiles(files: CertificateFile[]): Promise<BerthError[]> {
+  const results = await Promise.allSettled(files.map((file) => loadCertificateFile(file)));
+  return results.flatMap((result) => (result.status === 'rejected' ? [asBerthError(result.reason)] : []));
+}

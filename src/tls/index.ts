@@ -1,6 +1,6 @@
 /** TLS: the certificate store, its sources (files, local CA) and the listener policy. */
 export { certificateFromPem, type Certificate, type CertificateProblem } from './certificate.js';
-export { FileCertificates, loadCertificateFile } from './files.js';
+export { checkCertificateFiles, FileCertificates, loadCertificateFile } from './files.js';
 export { LocalCa } from './local-ca.js';
 export { secureOptionsFor, TLS_POLICY, type KeyPair } from './policy.js';
 export { localCaDir, setUpTls, syncAll, type EdgeTls } from './setup.js';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 const MAX_SLEEP_MS = 30_000;
-const ECHOED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id'];
+const ECHOED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-user', 'x-real-ip', 'x-request-id', 'authorization'];
 
 function fail(message) {
   console.error(`standin: ${message}`);
