@@ -1,4 +1,9 @@
-/** Content types for the static backend: a small built-in map, octet-stream otherwise. */
+/**
+ * Content types for the static backend (a small built-in map, octet-stream otherwise), and
+ * which types are worth compressing: text, JSON, JavaScript, XML, SVG and a few uncompressed
+ * binary formats. Already-compressed media (images, fonts, archives, wasm) and event streams
+ * (which must reach the client event by event) are not.
+ */
 import { extname } from 'node:path';
 
 const TEXT = '; charset=utf-8';
@@ -28,4 +33,23 @@ const TYPES: ReadonlyMap<string, string> = new Map([
 
 export function contentTypeFor(file: string): string {
   return TYPES.get(extname(file).toLowerCase()) ?? 'application/octet-stream';
+}
+
+const COMPRESSIBLE: ReadonlySet<string> = new Set([
+  'application/json', 'application/javascript', 'application/x-javascript', 'application/ecmascript',
+  'application/xml', 'application/x-ndjson', 'image/svg+xml', 'image/x-icon', 'image/vnd.microsoft.icon', 'image/bmp',
+  'font/ttf', 'font/otf', 'application/vnd.ms-fontobject',
+]);
+
+/** The media type of a Content-Type value, lower case, without parameters. */
+export function mediaTypeOf(contentType: string): string {
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+export function isCompressible(contentType: string): boolean {
+  const type = mediaTypeOf(contentType);
+  if (type === 'text/event-stream') return false;
+  if (type.startsWith('text/') || COMPRESSIBLE.has(type)) return true;
+  return type.endsWith('+json') || type.endsWith('+xml');
 }

@@ -1,19 +1,28 @@
 /**
  * The static backend: serves files under a root directory with content types, index.html for
- * directories, validators (weak ETag, Last-Modified) and 304s. GET and HEAD only; no
- * directory listings; nothing outside the root, whatever the path or symlinks say.
+ * directories, Cache-Control by kind of file (static-cache.ts), strong validators and 304s,
+ * single byte ranges (range.ts), precompressed `.br`/`.gz` siblings when the client takes
+ * them, and an optional single-page-app fallback. GET and HEAD only; no directory listings;
+ * nothing outside the root, whatever the path or symlinks say.
  */
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { join } from 'node:path';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { negotiateCoding, type Coding } from './accept-encoding.js';
 import type { Exchange } from './exchange.js';
-import { contentTypeFor } from './mime.js';
+import { finalResponseHeaders } from './headers.js';
+import { contentTypeFor, isCompressible } from './mime.js';
+import { ifRangeHolds, parseRange } from './range.js';
 import { sendText } from './respond.js';
+import { cacheControlFor } from './static-cache.js';
 import { isInside, resolveStaticPath } from './static-path.js';
+import type { Backend } from './types.js';
+
+export type StaticSite = Extract<Backend, { kind: 'static' }>;
 
 export interface StaticRequest {
-  root: string;
   /** The path under the root (prefix already stripped when the route asks for it). */
   path: string;
   /** The path the client asked for, for redirects. */
@@ -26,33 +35,55 @@ interface FoundFile {
   stats: Stats;
 }
 
+/** A file to send: the one asked for, or its precompressed sibling. */
+interface Representation extends FoundFile {
+  /** The name asked for (without `.br`/`.gz`): it decides the type and the caching. */
+  name: string;
+  contentType: string;
+  coding?: Coding;
+}
+
 type Lookup = FoundFile | { redirect: string } | { status: 400 | 404 };
 
-export async function serveStatic(ex: Exchange, request: StaticRequest): Promise<void> {
+const PRECOMPRESSED: ReadonlyArray<{ coding: Coding; suffix: string }> = [
+  { coding: 'br', suffix: '.br' },
+  { coding: 'gzip', suffix: '.gz' },
+];
+
+export async function serveStatic(ex: Exchange, site: StaticSite, request: StaticRequest): Promise<void> {
   const method = ex.req.method;
   if (method !== 'GET' && method !== 'HEAD') {
     sendText(ex, 405, 'Static files can only be read with GET or HEAD', { allow: 'GET, HEAD' });
     return;
   }
-  const found = await lookup(request);
+  const found = await lookup(site, request);
   if ('redirect' in found) {
     sendText(ex, 301, `Moved to ${found.redirect}`, { location: found.redirect });
   } else if ('status' in found) {
     sendText(ex, found.status, found.status === 400 ? 'Bad request path' : 'Not found');
   } else {
-    await sendFile(ex, found);
+    await sendFile(ex, site, request.path, await representation(ex, site.root, found));
   }
 }
 
-async function lookup(request: StaticRequest): Promise<Lookup> {
-  const resolved = resolveStaticPath(request.root, request.path);
+async function lookup(site: StaticSite, request: StaticRequest): Promise<Lookup> {
+  const resolved = resolveStaticPath(site.root, request.path);
   if (!resolved.ok) return { status: resolved.status };
-  const found = await statInside(request.root, resolved.file);
-  if (!found) return { status: 404 };
-  if (found.stats.isFile()) return found;
-  if (!found.stats.isDirectory()) return { status: 404 };
-  if (!resolved.directory) return { redirect: `${request.requestPath}/${request.query}` };
-  const index = await statInside(request.root, join(found.file, 'index.html'));
+  const found = await statInside(site.root, resolved.file);
+  if (found?.stats.isFile()) return found;
+  if (found?.stats.isDirectory()) {
+    if (!resolved.directory) return { redirect: `${request.requestPath}/${request.query}` };
+    const index = await statInside(site.root, join(found.file, 'index.html'));
+    if (index?.stats.isFile()) return index;
+  }
+  return spaFallback(site, request.path);
+}
+
+/** A single-page app answers unknown extension-less paths with its /index.html. */
+async function spaFallback(site: StaticSite, path: string): Promise<Lookup> {
+  const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+  if (!site.spa || lastSegment.includes('.')) return { status: 404 };
+  const index = await statInside(site.root, join(site.root, 'index.html'));
   return index?.stats.isFile() ? index : { status: 404 };
 }
 
@@ -67,42 +98,86 @@ async function statInside(root: string, file: string): Promise<FoundFile | undef
   }
 }
 
-async function sendFile(ex: Exchange, found: FoundFile): Promise<void> {
-  const handle = await open(found.file, 'r').catch(() => undefined);
+/** The precompressed sibling (`x.js.br`, `x.js.gz`) the client prefers, else the file itself. */
+async function representation(ex: Exchange, root: string, found: FoundFile): Promise<Representation> {
+  const name = basename(found.file);
+  const contentType = contentTypeFor(name);
+  const accept = ex.req.headers['accept-encoding'];
+  if (!accept || !isCompressible(contentType)) return { ...found, name, contentType };
+  const siblings = await Promise.all(PRECOMPRESSED.map(({ suffix }) => statInside(root, found.file + suffix)));
+  const available = PRECOMPRESSED.filter((_, i) => siblings[i]?.stats.isFile()).map(({ coding }) => coding);
+  const coding = negotiateCoding(accept, available);
+  const sibling = siblings[PRECOMPRESSED.findIndex((variant) => variant.coding === coding)];
+  return coding && sibling ? { ...sibling, name, contentType, coding } : { ...found, name, contentType };
+}
+
+async function sendFile(ex: Exchange, site: StaticSite, path: string, file: Representation): Promise<void> {
+  const handle = await open(file.file, 'r').catch(() => undefined);
   const stats = await handle?.stat().catch(() => undefined);
   if (!handle || !stats?.isFile()) {
     await handle?.close();
     sendText(ex, 404, 'Not found');
     return;
   }
-  const validators = { etag: etagOf(stats), 'last-modified': stats.mtime.toUTCString() };
-  if (notModified(ex, validators.etag, stats)) {
+  const headers: OutgoingHttpHeaders = {
+    etag: etagOf(stats, file.coding),
+    'last-modified': stats.mtime.toUTCString(),
+    'cache-control': cacheControlFor(path, file.name, file.contentType, site.cache),
+  };
+  if (isCompressible(file.contentType)) headers.vary = 'Accept-Encoding';
+  if (notModified(ex, String(headers.etag), stats)) {
     await handle.close();
-    ex.res.writeHead(304, validators).end();
+    ex.res.writeHead(304, finalResponseHeaders(ex, headers)).end();
     return;
   }
-  ex.res.writeHead(200, { ...validators, 'content-type': contentTypeFor(found.file), 'content-length': stats.size });
-  await streamFile(ex, handle, ex.req.method === 'HEAD' ? 0 : stats.size);
+  if (file.coding) headers['content-encoding'] = file.coding;
+  headers['content-type'] = file.contentType;
+  await sendBody(ex, handle, stats.size, headers);
 }
 
-/** Streams exactly `size` bytes (the announced Content-Length) and closes the handle. */
-async function streamFile(ex: Exchange, handle: FileHandle, size: number): Promise<void> {
-  if (size === 0) {
+/** 200 with the whole file, 206 with one range, or 416; HEAD gets the head only. */
+async function sendBody(ex: Exchange, handle: FileHandle, size: number, headers: OutgoingHttpHeaders): Promise<void> {
+  const { req, res } = ex;
+  const holds = ifRangeHolds(headerOf(req.headers['if-range']), String(headers.etag), String(headers['last-modified']));
+  const range = req.method === 'GET' && holds ? parseRange(req.headers.range, size) : { kind: 'full' as const };
+  headers['accept-ranges'] = 'bytes';
+  if (range.kind === 'unsatisfiable') {
+    await handle.close();
+    sendText(ex, 416, 'Range not satisfiable', { 'content-range': `bytes */${size}`, 'accept-ranges': 'bytes' });
+    return;
+  }
+  const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
+  if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  headers['content-length'] = end - start + 1;
+  res.writeHead(range.kind === 'partial' ? 206 : 200, finalResponseHeaders(ex, headers));
+  await streamFile(ex, handle, req.method === 'HEAD' ? { start, end: start - 1 } : { start, end });
+}
+
+/** Streams bytes start..end (inclusive; the announced Content-Length) and closes the handle. */
+async function streamFile(ex: Exchange, handle: FileHandle, at: { start: number; end: number }): Promise<void> {
+  const size = at.end - at.start + 1;
+  if (size <= 0) {
     await handle.close();
     ex.res.end();
     return;
   }
   ex.bytesOut += size;
-  await pipeline(handle.createReadStream({ end: size - 1 }), ex.res).catch(() => ex.res.destroy());
+  await pipeline(handle.createReadStream({ start: at.start, end: at.end }), ex.res).catch(() => ex.res.destroy());
 }
 
-function etagOf(stats: Stats): string {
-  return `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
-/** If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2). */
+/** Strong: size and mtime (ms) change with every write, as nginx's; each encoding has its own. */
+function etagOf(stats: Stats, coding?: Coding): string {
+  const tag = `${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}`;
+  return coding ? `"${tag}-${coding}"` : `"${tag}"`;
+}
+
+/** If-None-Match (weak comparison) wins over If-Modified-Since (RFC 9110 §13.2.2). */
 function notModified(ex: Exchange, etag: string, stats: Stats): boolean {
-  const ifNoneMatch = ex.req.headers['if-none-match'];
+  const ifNoneMatch = headerOf(ex.req.headers['if-none-match']);
   if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, etag);
   const ifModifiedSince = ex.req.headers['if-modified-since'];
   if (ifModifiedSince === undefined) return false;
