@@ -6,21 +6,9 @@
  * which the edge always decides itself. Framing headers are never edited either way.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { defaultRoutePolicy } from '../spec/defaults.js';
+import { defaultRoutePolicy, PROTECTED_REQUEST_HEADERS, PROTECTED_RESPONSE_HEADERS } from '../spec/defaults.js';
 import type { HeaderEdits, ResponseHeaderEdits } from '../spec/model.js';
 import type { Exchange } from './exchange.js';
-
-/** Request headers the edge owns: forwarding facts, the request id, message framing. */
-export const PROTECTED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id',
-  'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
-]);
-
-/** Response headers that frame the message; editing them would corrupt it. */
-export const PROTECTED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
-  'content-length', 'transfer-encoding', 'content-encoding', 'content-range', 'connection', 'keep-alive', 'trailer', 'upgrade',
-  'x-request-id',
-]);
 
 /** Responses written before any route matched (unknown host or path) get the default preset. */
 const UNROUTED: ResponseHeaderEdits = defaultRoutePolicy().responseHeaders;

@@ -30,6 +30,18 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
 };
 
+/** Request headers the edge owns (routes may not edit them): forwarding facts, the request id, message framing. */
+export const PROTECTED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id',
+  'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
+]);
+
+/** Response headers that frame the message; editing them would corrupt it. */
+export const PROTECTED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'content-length', 'transfer-encoding', 'content-encoding', 'content-range', 'connection', 'keep-alive', 'trailer', 'upgrade',
+  'x-request-id',
+]);
+
 export const DEFAULT_STATIC_CACHE: StaticCacheSpec = { maxAgeS: 3600, immutable: [] };
 
 export function noHeaderEdits(): HeaderEdits {

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_STATIC_CACHE } from './defaults.js';
-import { buildPolicy, mergePolicy } from './policy.js';
+import { buildPolicy, checkHeaderEdits, mergePolicy } from './policy.js';
 import { PolicyShape } from './policy-schema.js';
 import type { AppSpec, HealthSpec, ProcessAppSpec, RoutePolicy, RouteSpec, StaticAppSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
@@ -36,6 +36,8 @@ export function normalizeApp(name: string, raw: RawApp, ctx: NormalizeContext): 
     ctx.report.add(at, 'give the app a "command" to run or a "static" directory to serve', { atKey: true });
     return undefined;
   }
+  checkHeaderEdits(raw, at, ctx.report);
+  (raw.routes ?? []).forEach((route, i) => checkHeaderEdits(route, [...at, 'routes', i], ctx.report));
   const routes = buildRoutes(name, raw, ctx.report);
   const spec = raw.static !== undefined
     ? staticApp(name, raw, raw.static, ctx)

@@ -103,6 +103,9 @@ test('bad policy values are reported at their keys with what to write instead', 
   assert.match(problemAt(problems, 'apps.a.basic_auth.users.admin').message, /not a plain-text password/);
   assert.match(problemAt(problems, 'apps.a.max_body').message, /expected a size/);
   assert.ok(problems.some((p) => p.path.startsWith('apps.a.headers.response.set')), JSON.stringify(problems));
+  const owned = problemsOf(() => load('apps:\n  a:\n    command: [x]\n    domains: [a.test]\n    routes:\n      - path: /\n        headers: { request: { set: { X-Forwarded-For: 1.2.3.4 } }, response: { remove: [Content-Length] } }\n'));
+  assert.match(problemAt(owned.problems, 'apps.a.routes[0].headers.request.set.X-Forwarded-For').message, /cannot be set per route: the edge sets it itself/);
+  assert.match(problemAt(owned.problems, 'apps.a.routes[0].headers.response.remove[0]').message, /cannot be removed per route/);
   const unknown = problemsOf(() => load('apps:\n  a:\n    command: [x]\n    domains: [a.test]\n    hsts: { max_ages: 1d }\n'));
   assert.match(problemAt(unknown.problems, 'apps.a.hsts.max_ages').message, /did you mean "max_age"/);
   const preload = problemsOf(() => load('apps:\n  a:\n    command: [x]\n    domains: [a.test]\n    hsts: { preload: true }\n'));

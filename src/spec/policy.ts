@@ -3,7 +3,8 @@
  * replace the app's (headers merge key by key). Defaults come from defaults.ts.
  */
 import {
-  DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_HSTS_MAX_AGE_S, DEFAULT_MAX_BODY_BYTES, SECURITY_HEADERS,
+  DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_HSTS_MAX_AGE_S, DEFAULT_MAX_BODY_BYTES, PROTECTED_REQUEST_HEADERS, PROTECTED_RESPONSE_HEADERS,
+  SECURITY_HEADERS,
 } from './defaults.js';
 import type { HeaderEdits, HstsSpec, RateLimitSpec, ResponseHeaderEdits, RoutePolicy } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
@@ -104,4 +105,23 @@ function edits(raw: { set?: Record<string, string>; remove?: string[] } | undefi
 
 function unique(names: string[]): string[] {
   return [...new Set(names)];
+}
+
+const OWNED: Record<'request' | 'response', { names: ReadonlySet<string>; why: string }> = {
+  request: { names: PROTECTED_REQUEST_HEADERS, why: 'the edge sets it itself (forwarding facts, request id, message framing)' },
+  response: { names: PROTECTED_RESPONSE_HEADERS, why: 'it frames the message, so changing it would corrupt the response' },
+};
+
+/** Header edits naming a header the edge owns are refused at the key that names it. */
+export function checkHeaderEdits(raw: RawPolicy, at: KeyPath, report: SpecReport): void {
+  for (const side of ['request', 'response'] as const) {
+    const edits = raw.headers?.[side];
+    const { names, why } = OWNED[side];
+    for (const name of Object.keys(edits?.set ?? {})) {
+      if (names.has(name.toLowerCase())) report.add([...at, 'headers', side, 'set', name], `"${name}" cannot be set per route: ${why}`, { atKey: true });
+    }
+    (edits?.remove ?? []).forEach((name, i) => {
+      if (names.has(name)) report.add([...at, 'headers', side, 'remove', i], `"${name}" cannot be removed per route: ${why}`);
+    });
+  }
 }

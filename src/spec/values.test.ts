@@ -8,13 +8,14 @@ test('parseDuration reads units and bare seconds', () => {
   assert.equal(parseDuration('2m'), 120_000);
   assert.equal(parseDuration('1h'), 3_600_000);
   assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('30d'), 30 * 86_400_000);
   assert.equal(parseDuration('1.5s'), 1_500);
   assert.equal(parseDuration(3), 3_000);
   assert.equal(parseDuration(0), 0);
 });
 
 test('parseDuration rejects bad values with a hint', () => {
-  for (const bad of ['10', 'ten seconds', '10 s', '', '-1s', '5d', -1, true, null]) {
+  for (const bad of ['10', 'ten seconds', '10 s', '', '-1s', '5w', -1, true, null]) {
     assert.throws(() => parseDuration(bad), /expected a duration like 10s/, String(bad));
   }
 });
