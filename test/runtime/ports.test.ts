@@ -13,39 +13,39 @@ async function occupy(port: number, host = '127.0.0.1'): Promise<Server> {
 }
 
 test('skips a port another program already listens on', async (t) => {
-  const busy = await occupy(46000);
+  const busy = await occupy(31000);
   t.after(() => busy.close());
-  const ports = new PortAllocator({ from: 46000, to: 46001 }, '127.0.0.1');
-  assert.equal(await ports.allocate(), 46001);
+  const ports = new PortAllocator({ from: 31000, to: 31001 }, '127.0.0.1');
+  assert.equal(await ports.allocate(), 31001);
 });
 
 test('a port bound on all interfaces is busy for 127.0.0.1 too', async (t) => {
-  const busy = await occupy(46020, '0.0.0.0');
+  const busy = await occupy(31020, '0.0.0.0');
   t.after(() => busy.close());
-  const ports = new PortAllocator({ from: 46020, to: 46021 }, '127.0.0.1');
-  assert.equal(await ports.allocate(), 46021);
+  const ports = new PortAllocator({ from: 31020, to: 31021 }, '127.0.0.1');
+  assert.equal(await ports.allocate(), 31021);
 });
 
 test('never hands out a held port, even to concurrent callers', async () => {
-  const ports = new PortAllocator({ from: 46030, to: 46033 }, '127.0.0.1');
+  const ports = new PortAllocator({ from: 31030, to: 31033 }, '127.0.0.1');
   const got = await Promise.all([1, 2, 3, 4].map(() => ports.allocate()));
-  assert.deepEqual([...got].sort(), [46030, 46031, 46032, 46033]);
-  await assert.rejects(ports.allocate(), { code: 'PORT.RANGE_EXHAUSTED', message: /no free port left in 46030-46033 on 127\.0\.0\.1/ });
-  ports.release(46032);
-  assert.equal(await ports.allocate(), 46032);
+  assert.deepEqual([...got].sort(), [31030, 31031, 31032, 31033]);
+  await assert.rejects(ports.allocate(), { code: 'PORT.RANGE_EXHAUSTED', message: /no free port left in 31030-31033 on 127\.0\.0\.1/ });
+  ports.release(31032);
+  assert.equal(await ports.allocate(), 31032);
 });
 
 test('an exhausted range fails the start with a clear error', async (t) => {
-  const busy = await occupy(46040);
+  const busy = await occupy(31040);
   t.after(() => busy.close());
-  const { driver, close } = makeDriver({ portRange: { from: 46040, to: 46041 } });
+  const { driver, close } = makeDriver({ portRange: { from: 31040, to: 31041 } });
   t.after(close);
   await driver.start(nodeSpec('setInterval(() => {}, 1000)'));
   await assert.rejects(driver.start(nodeSpec('setInterval(() => {}, 1000)')), { code: 'PORT.RANGE_EXHAUSTED' });
 });
 
 test('a stopped replica gives its port back', async (t) => {
-  const { driver, close } = makeDriver({ portRange: { from: 46050, to: 46050 } });
+  const { driver, close } = makeDriver({ portRange: { from: 31050, to: 31050 } });
   t.after(close);
   const spec = nodeSpec('setInterval(() => {}, 1000)');
   const first = await driver.start(spec);
@@ -59,7 +59,7 @@ test('an invalid range is rejected', () => {
 });
 
 test('a replica whose port was taken while it was down restarts on a free port', async (t) => {
-  const { driver, close } = makeDriver({ portRange: { from: 46060, to: 46061 }, backoff: { initialMs: 300, maxMs: 300, crashloopRestarts: 1000, crashloopWindowMs: 60_000 } });
+  const { driver, close } = makeDriver({ portRange: { from: 31060, to: 31061 }, backoff: { initialMs: 300, maxMs: 300, crashloopRestarts: 1000, crashloopWindowMs: 60_000 } });
   t.after(close);
   const spec = nodeSpec("require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1')");
   await driver.start(spec);
@@ -80,7 +80,7 @@ test('a replica whose port was taken while it was down restarts on a free port',
   await taken;
   t.after(() => squatter?.close());
   const moved = await waitForStatus(driver, spec.id, (s) => s.state === 'running' && s.port !== first.port, 'running on a new port');
-  assert.equal(moved.port, first.port === 46060 ? 46061 : 46060);
+  assert.equal(moved.port, first.port === 31060 ? 31061 : 31060);
   const res = await fetch(`http://127.0.0.1:${moved.port}/`);
   assert.equal(await res.text(), 'ok');
 });
