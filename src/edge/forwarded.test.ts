@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientIpOf, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
+import { clientIpOf, forwardRawResponseHeaders, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
 
 const info = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1' };
 
@@ -59,4 +59,12 @@ test('client ip: IPv4-mapped IPv6 addresses are unwrapped', () => {
   assert.equal(clientIpOf('::ffff:127.0.0.1'), '127.0.0.1');
   assert.equal(clientIpOf('::1'), '::1');
   assert.equal(clientIpOf(undefined), '');
+});
+
+test('raw response headers: names lower-cased, hop-by-hop dropped, repeats kept in order', () => {
+  const out = forwardRawResponseHeaders([
+    'Connection', 'close, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Keep-Alive', 'timeout=5',
+    'Set-Cookie', 'a=1', 'Content-Type', 'text/plain', 'set-cookie', 'b=2', 'Set-Cookie', 'c=3',
+  ], 'rid-3');
+  assert.deepEqual(out, { 'set-cookie': ['a=1', 'b=2', 'c=3'], 'content-type': 'text/plain', 'x-request-id': 'rid-3' });
 });

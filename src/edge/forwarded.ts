@@ -38,7 +38,8 @@ export function clientIpOf(remoteAddress: string | undefined): string {
 
 /** Headers named in Connection are hop-by-hop too. */
 function connectionTokens(value: HeaderValue): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // The common values name only hop-by-hop headers already dropped: no set to build.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined;
   const joined = Array.isArray(value) ? value.join(',') : value;
   return new Set(joined.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
@@ -51,8 +52,10 @@ function isHopByHop(name: string, tokens: Set<string> | undefined): boolean {
 export function forwardRequestHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): Record<string, string | string[]> {
   const tokens = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isHopByHop(name, tokens) || REPLACED_ON_REQUEST.has(name)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    // `:method`, `:path`, … (HTTP/2 pseudo-headers) never reach an upstream.
+    if (value === undefined || name.charCodeAt(0) === 58 || isHopByHop(name, tokens) || REPLACED_ON_REQUEST.has(name)) continue;
     out[name] = value;
   }
   const prior = headers['x-forwarded-for'];
@@ -74,4 +77,33 @@ export function forwardResponseHeaders(headers: Record<string, HeaderValue>, req
   }
   out['x-request-id'] = requestId;
   return out;
+}
+
+/**
+ * The same from the target's raw header list (`[name, value, name, value, …]` as the parser
+ * gives it): names in lower case, repeated headers kept as arrays.
+ */
+export function forwardRawResponseHeaders(raw: readonly string[], requestId: string): OutgoingHttpHeaders {
+  const tokens = connectionTokens(rawValue(raw, 'connection'));
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (isHopByHop(name, tokens)) continue;
+    const value = raw[i + 1] as string;
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (typeof prior === 'string') out[name] = [prior, value];
+    else prior.push(value);
+  }
+  out['x-request-id'] = requestId;
+  return out;
+}
+
+function rawValue(raw: readonly string[], lowerName: string): HeaderValue {
+  let values: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) (values ??= []).push(raw[i + 1] as string);
+  }
+  return values?.length === 1 ? values[0] : values;
 }

@@ -1,111 +1,121 @@
 /**
- * One upstream attempt through undici's low-level dispatch API: the response goes straight
- * to the client's ServerResponse — status, filtered headers, then each chunk — with no
- * intermediate stream. A full client socket pauses the upstream read until it drains; a
- * client that goes away aborts the upstream request.
+ * One upstream attempt over the edge's own HTTP/1.1 client (upstream-pool.ts): the response
+ * goes straight to the client's ServerResponse — status, filtered headers, then each chunk —
+ * with no intermediate stream. A full client socket pauses the upstream read until it drains;
+ * a client that goes away aborts the upstream request.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { finished } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { performance } from 'node:perf_hooks';
 import type { Exchange } from './exchange.js';
-import { forwardResponseHeaders } from './forwarded.js';
+import { forwardRawResponseHeaders } from './forwarded.js';
+import { finalResponseHeaders } from './headers.js';
 import { sendText } from './respond.js';
-
-/** The dispatch side of an undici Pool or Client. */
-export interface Dispatching {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
-}
-
-export interface RelayAttempt {
-  ex: Exchange;
-  request: Dispatcher.DispatchOptions;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
-}
+import type { UpstreamConnection } from './upstream-connection.js';
+import { UpstreamError } from './upstream-error.js';
+import type { ConnectionPool, ExchangeSink } from './upstream-pool.js';
+import type { OutgoingRequest } from './upstream-request.js';
 
 /**
  * Resolves once the attempt is over: with the error when it failed before any response
  * header (the caller may retry), else undefined — the response was relayed, or cut off
- * mid-body, which cuts the client off too.
+ * mid-body, which cuts the client off too. A client gone before the response started
+ * resolves with an UPSTREAM_ABORTED error.
  */
-export function relay(dispatcher: Dispatching, attempt: RelayAttempt): Promise<Error | undefined> {
-  return new Promise((resolve) => {
-    dispatcher.dispatch(attempt.request, new ResponseRelay(attempt.ex, attempt.signal, resolve));
-  });
+export function relay(connections: ConnectionPool, ex: Exchange, request: OutgoingRequest): Promise<Error | undefined> {
+  return new Promise((resolve) => new ResponseRelay(ex, connections, resolve).start(request));
 }
 
-function clientGone(): Error {
-  return new Error('the client disconnected');
-}
-
-class ResponseRelay implements Dispatcher.DispatchHandler {
-  private controller?: Dispatcher.DispatchController;
+class ResponseRelay implements ExchangeSink {
+  private connection?: UpstreamConnection;
   /** Response headers went to the client: from now on a failure cannot be retried. */
   private started = false;
+  private ended = false;
   private settled = false;
-  private awaitingDrain = false;
+  private sentAt = 0;
 
   constructor(
     private readonly ex: Exchange,
-    private readonly signal: AbortSignal,
+    private readonly connections: ConnectionPool,
     private readonly done: (failure: Error | undefined) => void,
-  ) {
-    signal.addEventListener('abort', this.onClientGone);
-  }
+  ) {}
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.signal.aborted) controller.abort(clientGone());
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    if (statusCode < 200) return; // interim (1xx): the final response follows
+  start(request: OutgoingRequest): void {
+    const { res } = this.ex;
+    if (res.destroyed) return this.settle(clientGone());
+    res.on('close', this.onClientClose);
+    this.sentAt = performance.now();
     try {
-      this.ex.res.writeHead(statusCode, forwardResponseHeaders(headers, this.ex.requestId));
+      this.connections.request(request, this);
     } catch (err) {
+      this.settle(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  onSent(connection: UpstreamConnection): void {
+    this.connection = connection;
+  }
+
+  onHead(status: number, rawHeaders: string[]): void {
+    if (this.settled) return;
+    const { ex } = this;
+    ex.upstreamMs = performance.now() - this.sentAt;
+    try {
+      ex.res.writeHead(status, finalResponseHeaders(ex, forwardRawResponseHeaders(rawHeaders, ex.requestId)));
+    } catch {
+      this.connection?.abort();
+      sendText(ex, 502, 'The app answered with a malformed response header');
       this.settle(undefined);
-      controller.abort(err instanceof Error ? err : new Error(String(err)));
-      sendText(this.ex, 502, 'The app answered with a malformed response header');
       return;
     }
     this.started = true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.ex.bytesOut += chunk.length;
-    if (this.ex.res.write(chunk) || this.awaitingDrain) return;
-    controller.pause();
-    this.awaitingDrain = true;
-    this.ex.res.once('drain', () => {
-      this.awaitingDrain = false;
-      controller.resume();
-    });
+    if (this.ex.res.write(chunk)) return true;
+    this.ex.res.once('drain', this.onDrain);
+    return false;
   }
 
-  /** Trailers are dropped, as before. */
-  onResponseEnd(): void {
+  onEnd(): void {
     if (this.settled) return;
-    const { res } = this.ex;
-    res.end();
-    // The attempt (and its in-flight count) lasts until the client has the whole response.
-    finished(res, () => this.settle(undefined));
+    this.ended = true;
+    // A last chunk that filled the client's buffer paused the connection, and a finished
+    // response never emits 'drain': resume here, or the free connection stays paused
+    // (the connection resumes itself too when the exchange completes).
+    this.ex.res.off('drain', this.onDrain);
+    this.connection?.resume();
+    this.connection = undefined; // free again: nothing here may touch its next exchange
+    // The attempt (and its in-flight count) lasts until the client has the whole response:
+    // the response's 'close' settles it.
+    this.ex.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     if (this.settled) return;
     if (!this.started) return this.settle(err);
     this.ex.res.destroy();
     this.settle(undefined);
   }
 
-  private readonly onClientGone = (): void => {
-    this.controller?.abort(clientGone());
+  private readonly onDrain = (): void => {
+    this.connection?.resume();
+  };
+
+  private readonly onClientClose = (): void => {
+    if (this.ended) return this.settle(undefined);
+    if (this.connection) this.connection.abort();
+    else this.connections.cancel(this);
+    this.settle(clientGone());
   };
 
   private settle(failure: Error | undefined): void {
     if (this.settled) return;
     this.settled = true;
-    this.signal.removeEventListener('abort', this.onClientGone);
+    this.ex.res.off('close', this.onClientClose);
     this.done(failure);
   }
+}
+
+function clientGone(): UpstreamError {
+  return new UpstreamError('UPSTREAM_ABORTED', 'the client disconnected');
 }

@@ -14,6 +14,12 @@ test('errors are classified by code', () => {
   assert.equal(classifyFailure(coded('UND_ERR_SOCKET')), 'reset');
   assert.equal(classifyFailure(coded('UND_ERR_HEADERS_TIMEOUT')), 'timeout');
   assert.equal(classifyFailure(coded('UND_ERR_CLOSED')), 'closed');
+  assert.equal(classifyFailure(coded('UPSTREAM_CONNECT_TIMEOUT')), 'connect');
+  assert.equal(classifyFailure(coded('UPSTREAM_CLOSED')), 'closed');
+  assert.equal(classifyFailure(coded('UPSTREAM_SOCKET_CLOSED')), 'reset');
+  assert.equal(classifyFailure(coded('UPSTREAM_RESPONSE_TIMEOUT')), 'timeout');
+  assert.equal(classifyFailure(coded('UPSTREAM_ABORTED')), 'aborted');
+  assert.equal(classifyFailure(coded('UPSTREAM_BAD_RESPONSE')), 'other');
   assert.equal(classifyFailure(coded('HPE_INVALID_CONSTANT')), 'other');
   assert.equal(classifyFailure('nonsense'), 'other');
 });

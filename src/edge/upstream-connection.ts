@@ -1,0 +1,330 @@
+/**
+ * One keep-alive HTTP/1.1 connection to a target: a net socket read by llhttp, the parser
+ * node:http itself uses (`_http_common`). It carries one exchange at a time: writes the head,
+ * streams the body with backpressure, and hands the response to a sink as head, chunks and
+ * end. Its pool (upstream-pool.ts) learns when it is free again, failed, or gone.
+ */
+import { createRequire } from 'node:module';
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import { badResponse, UpstreamError } from './upstream-error.js';
+import type { OutgoingRequest } from './upstream-request.js';
+
+/** The parts of Node's HTTPParser binding this file uses. */
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | Error;
+  finish(): number | Error | undefined;
+  close(): void;
+  [callback: number]: unknown;
+}
+interface ParserClass {
+  new (): Parser;
+  RESPONSE: number;
+  kOnHeaders: number;
+  kOnHeadersComplete: number;
+  kOnBody: number;
+  kOnMessageComplete: number;
+}
+const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
+/** llhttp callback results: 0 = go on, 1 = this message has no body. */
+const NO_BODY = 1;
+
+export interface ResponseSink {
+  /** The final response head; interim (1xx) responses never reach the sink. */
+  onHead(status: number, rawHeaders: string[]): void;
+  /** A body chunk; false pauses the connection until resume(). */
+  onData(chunk: Buffer): boolean;
+  onEnd(): void;
+  onError(err: Error): void;
+}
+
+export interface ConnectionSettings {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  /** Waiting for the response head, and between body chunks. */
+  responseTimeoutMs: number;
+  /** Idle time before a free connection is closed, when the target gives no Keep-Alive hint. */
+  idleTimeoutMs: number;
+}
+
+export interface ConnectionOwner {
+  /** The exchange ended cleanly and the connection can carry another. */
+  onFree(connection: UpstreamConnection): void;
+  /** The exchange failed; `replayable` when nothing of a response arrived on a reused connection. */
+  onFailed(failed: { request: OutgoingRequest; head: string; sink: ResponseSink; err: Error; replayable: boolean }): void;
+  /** The socket closed; the connection is done. */
+  onGone(connection: UpstreamConnection): void;
+}
+
+export class UpstreamConnection {
+  private readonly socket: Socket;
+  private readonly parser: Parser = new HTTPParser();
+  private connected = false;
+  private request?: OutgoingRequest;
+  private head = '';
+  private sink?: ResponseSink;
+  /** Has carried a whole exchange before (a failure may be a stale keep-alive race). */
+  private reused = false;
+  private responded = false;
+  private requestSent = false;
+  private complete = false;
+  private interim = false;
+  private keepAlive = false;
+  private closing = false;
+  /** Reading stopped because the client was not keeping up. */
+  private paused = false;
+  /** How long this connection may stay free (the target's Keep-Alive hint, else the default). */
+  idleMs: number;
+  /** performance.now() when it last became free; its pool closes it once idle too long. */
+  freeSince = 0;
+  private headerParts: string[] = [];
+  private socketError?: Error;
+
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.idleMs = settings.idleTimeoutMs;
+    this.socket = connect({ host: settings.host, port: settings.port, noDelay: true });
+    this.socket.setTimeout(settings.connectTimeoutMs);
+    this.socket.on('connect', this.onConnect);
+    this.socket.on('data', this.onData);
+    this.socket.on('end', this.onEnd);
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+    this.socket.on('timeout', this.onTimeout);
+    this.socket.on('drain', this.onDrain);
+    this.setUpParser();
+  }
+
+  get busy(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Starts an exchange; `head` is requestHead(request). */
+  send(request: OutgoingRequest, head: string, sink: ResponseSink): void {
+    this.request = request;
+    this.head = head;
+    this.sink = sink;
+    this.responded = false;
+    this.requestSent = request.body === null;
+    this.socket.write(head, 'latin1');
+    if (request.body) this.pipeBody(request.body);
+  }
+
+  /** After onData returned false: reading goes on. */
+  resume(): void {
+    if (!this.paused || this.socket.destroyed) return;
+    this.paused = false;
+    this.socket.setTimeout(this.settings.responseTimeoutMs);
+    this.socket.resume();
+  }
+
+  /** The client went away: the exchange is dropped without a word to the sink. */
+  abort(): void {
+    this.endExchange();
+    this.socket.destroy();
+  }
+
+  /** Closes now when free, else once the exchange in progress ends. */
+  close(): void {
+    this.closing = true;
+    if (!this.busy) this.socket.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private setUpParser(): void {
+    const parser = this.parser;
+    parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    parser[HTTPParser.kOnHeaders] = (headers: string[]) => void this.headerParts.push(...headers);
+    parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
+    parser[HTTPParser.kOnBody] = this.onBody;
+    parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+  }
+
+  private readonly onHeadersComplete = (
+    _major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown,
+    status: number, _message: string, upgrade: boolean, keepAlive: boolean,
+  ): number => {
+    const raw = headers ?? this.takeHeaderParts();
+    const sink = this.sink;
+    if (!sink || this.responded) {
+      // A response nobody asked for: the connection is out of step, drop it.
+      this.socket.destroy();
+      return NO_BODY;
+    }
+    if (upgrade) {
+      this.fail(new UpstreamError('UPSTREAM_BAD_RESPONSE', 'the target switched protocols on a plain request'));
+      return NO_BODY;
+    }
+    if (status < 200) {
+      this.interim = true;
+      return NO_BODY;
+    }
+    this.responded = true;
+    this.keepAlive = keepAlive;
+    this.idleMs = keepAliveHintMs(raw) ?? this.settings.idleTimeoutMs;
+    sink.onHead(status, raw);
+    return this.request?.method === 'HEAD' ? NO_BODY : 0;
+  };
+
+  private readonly onBody = (chunk: Buffer): void => {
+    if (this.sink && !this.sink.onData(chunk) && !this.paused) {
+      this.paused = true;
+      this.socket.setTimeout(0); // a slow client is not a slow target
+      this.socket.pause();
+    }
+  };
+
+  private readonly onMessageComplete = (): void => {
+    if (this.interim) this.interim = false;
+    else this.complete = true;
+  };
+
+  private takeHeaderParts(): string[] {
+    const parts = this.headerParts;
+    this.headerParts = [];
+    return parts;
+  }
+
+  /**
+   * From here the socket's inactivity timeout is the response timeout, set once: it only
+   * matters while an exchange is open (a free connection is closed by its pool long before).
+   */
+  private readonly onConnect = (): void => {
+    this.connected = true;
+    this.socket.setTimeout(this.settings.responseTimeoutMs);
+  };
+
+  private readonly onData = (data: Buffer): void => {
+    const result = this.parser.execute(data);
+    if (result instanceof Error) {
+      this.fail(badResponse(result));
+      return;
+    }
+    if (this.complete) this.finishExchange();
+  };
+
+  /** The target ended the connection: a body that runs until close ends here. */
+  private readonly onEnd = (): void => {
+    this.parser.finish();
+    if (this.complete) this.finishExchange();
+    this.socket.destroy(); // an exchange still open fails as closed early (onClose)
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.socketError = err;
+  };
+
+  private readonly onClose = (): void => {
+    this.fail(this.socketError ?? new UpstreamError('UPSTREAM_SOCKET_CLOSED', 'the target closed the connection before the response was complete'));
+    this.parser.close();
+    this.owner.onGone(this);
+  };
+
+  private readonly onTimeout = (): void => {
+    if (!this.connected) this.fail(new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `no connection within ${this.settings.connectTimeoutMs} ms`));
+    else if (this.busy) this.fail(new UpstreamError('UPSTREAM_RESPONSE_TIMEOUT', `no response within ${this.settings.responseTimeoutMs} ms`));
+    this.socket.destroy();
+  };
+
+  private finishExchange(): void {
+    this.complete = false;
+    const sink = this.sink;
+    this.endExchange();
+    this.reused = true;
+    this.resume(); // the last chunk may have paused reading; the next exchange needs it
+    sink?.onEnd();
+    if (!this.keepAlive || !this.requestSent || this.closing) {
+      this.socket.destroy();
+      return;
+    }
+    this.freeSince = performance.now();
+    this.owner.onFree(this);
+  }
+
+  /** Ends the exchange with an error (at most once) and drops the connection. */
+  private fail(err: Error): void {
+    const { sink, request } = this;
+    this.socket.destroy();
+    if (!sink || !request) return;
+    const replayable = this.reused && !this.responded && request.body === null;
+    const head = this.head;
+    this.endExchange();
+    this.owner.onFailed({ request, head, sink, err, replayable });
+  }
+
+  private endExchange(): void {
+    const body = this.request?.body;
+    if (body && !this.requestSent) this.detachBody(body);
+    this.sink = undefined;
+    this.request = undefined;
+  }
+
+  private pipeBody(body: Readable): void {
+    body.on('data', this.onBodyData);
+    body.once('end', this.onBodyEnd);
+    body.once('error', this.onBodyError);
+  }
+
+  private detachBody(body: Readable): void {
+    body.off('data', this.onBodyData);
+    body.off('end', this.onBodyEnd);
+    body.off('error', this.onBodyError);
+    body.resume(); // whatever is left is read and dropped, so the client's connection stays usable
+  }
+
+  private get chunked(): boolean {
+    return this.request?.headers['content-length'] === undefined;
+  }
+
+  private readonly onBodyData = (chunk: Buffer): void => {
+    if (chunk.length === 0) return;
+    let flowing: boolean;
+    if (this.chunked) {
+      this.socket.cork();
+      this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      this.socket.write(chunk);
+      flowing = this.socket.write('\r\n', 'latin1');
+      this.socket.uncork();
+    } else {
+      flowing = this.socket.write(chunk);
+    }
+    if (!flowing) this.request?.body?.pause();
+  };
+
+  private readonly onDrain = (): void => {
+    if (!this.requestSent) this.request?.body?.resume();
+  };
+
+  private readonly onBodyEnd = (): void => {
+    const body = this.request?.body;
+    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
+    this.requestSent = true;
+    if (body) this.detachBody(body);
+  };
+
+  private readonly onBodyError = (): void => {
+    this.fail(new UpstreamError('UPSTREAM_ABORTED', 'the client request body broke off'));
+  };
+}
+
+/**
+ * How long a free connection may idle: a second less than the target's `Keep-Alive: timeout=N`
+ * (Node servers send 5 s), so the edge never reuses a connection the target is closing.
+ */
+function keepAliveHintMs(raw: string[]): number | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name === undefined || name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const seconds = /(?:^|[\s,])timeout=(\d+)/i.exec(raw[i + 1] ?? '')?.[1];
+    if (seconds !== undefined) return Math.min(600_000, Math.max(500, Number(seconds) * 1000 - 1000));
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessLog } from '../../src/edge/access-log.js';
+import type { AccessLogEntry } from '../../src/edge/types.js';
+import { client, pool, proxyRoute, send, startBackend, startEdge } from './helpers.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-access-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function entry(n: number): AccessLogEntry {
+  return {
+    ts: Date.UTC(2026, 0, 1, 0, 0, 0, n), requestId: `r-${n}`, clientIp: '10.0.0.1', method: 'GET', host: 'app.test',
+    path: `/n/${n}`, status: 200, bytesIn: 40, bytesOut: 100, durationMs: 1.23456, upstreamMs: 0.5, userAgent: 'ua', app: 'app', target: 'app-1',
+  };
+}
+
+function lines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test('proxied requests become JSON lines with every field', async (t) => {
+  const dir = tempDir(t);
+  const log = new AccessLog({ file: join(dir, 'access.log'), maxBytes: 1 << 20, keep: 2 });
+  const backend = await startBackend('a');
+  const edge = await startEdge({ routes: [proxyRoute('app.test', 'app')], pools: [pool('app', [backend])] }, { onAccess: log.write });
+  const c = client(edge.origin);
+  t.after(() => backend.close());
+  await edge.waitForHealth('a', true);
+  const reply = await send(c, 'app.test', '/orders?secret=1', { method: 'POST', body: 'x'.repeat(300), headers: { 'user-agent': 'test-agent/1' } });
+  assert.equal(reply.status, 200);
+  await send(c, 'app.test', '/second');
+  await c.close();
+  await edge.close();
+  await log.close();
+  const [first, second] = lines(join(dir, 'access.log'));
+  assert.ok(first && second);
+  assert.deepEqual(Object.keys(first), ['time', 'host', 'method', 'path', 'status', 'bytesIn', 'bytesOut', 'durationMs', 'upstreamMs', 'app', 'target', 'requestId', 'clientIp', 'userAgent']);
+  assert.equal(first.host, 'app.test');
+  assert.equal(first.method, 'POST');
+  assert.equal(first.path, '/orders', 'the query string is never logged');
+  assert.equal(first.status, 200);
+  assert.ok((first.bytesIn as number) > 300, 'bytes in count the head and the body');
+  assert.ok((second.bytesIn as number) < 300, 'bytes in restart with each request on a connection');
+  assert.equal(first.bytesOut, 1);
+  assert.equal(typeof first.durationMs, 'number');
+  assert.ok((first.upstreamMs as number) >= 0 && (first.upstreamMs as number) <= (first.durationMs as number));
+  assert.equal(first.target, 'a');
+  assert.equal(first.app, 'app');
+  assert.equal(first.clientIp, '127.0.0.1');
+  assert.equal(first.userAgent, 'test-agent/1');
+  assert.match(first.requestId as string, /^[0-9a-f-]{36}$/);
+  assert.ok(!Number.isNaN(Date.parse(first.time as string)));
+});
+
+test('rotation keeps the current file and N rotated ones, each under the size limit', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const log = new AccessLog({ file, maxBytes: 4_000, keep: 2, flushMs: 1 });
+  for (let n = 0; n < 200; n++) {
+    log.write(entry(n));
+    if (n % 10 === 9) await log.flush();
+  }
+  await log.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['access.log', 'access.log.1', 'access.log.2']);
+  const kept = [lines(`${file}.2`), lines(`${file}.1`), lines(file)];
+  for (const part of kept) assert.ok(part.length > 0);
+  for (const name of ['access.log', 'access.log.1', 'access.log.2']) assert.ok(readFileSync(join(dir, name)).length <= 4_000, name);
+  // The newest entries survive, in order, with nothing missing between the files.
+  const paths = kept.flat().map((line) => line.path);
+  const last = 199;
+  assert.deepEqual(paths, Array.from({ length: paths.length }, (_, i) => `/n/${last - paths.length + 1 + i}`));
+});
+
+test('nothing queued is lost on close, and an existing file is appended to', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const first = new AccessLog({ file, maxBytes: 1 << 24, keep: 1, flushMs: 60_000 });
+  for (let n = 0; n < 5_000; n++) first.write(entry(n));
+  await first.close();
+  first.write(entry(9_999));
+  const second = new AccessLog({ file, maxBytes: 1 << 24, keep: 1 });
+  second.write(entry(5_000));
+  await second.close();
+  const paths = lines(file).map((line) => line.path);
+  assert.equal(paths.length, 5_001);
+  assert.equal(paths[0], '/n/0');
+  assert.equal(paths.at(-1), '/n/5000');
+});
+
+test('entries beyond the queue limit are counted and reported in the file', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const log = new AccessLog({ file, maxBytes: 1 << 20, keep: 1, flushMs: 60_000, maxQueued: 10 });
+  for (let n = 0; n < 15; n++) log.write(entry(n));
+  await log.close();
+  const written = lines(file);
+  assert.deepEqual(written[0], { time: written[0]?.time, dropped: 5, reason: 'the access log could not keep up' });
+  assert.equal(written.length, 11);
+});
+
+test('a file that cannot be written reports the error and the log keeps going', async (t) => {
+  const dir = tempDir(t);
+  const errors: unknown[] = [];
+  const log = new AccessLog({ file: join(dir, 'missing-dir', 'access.log'), maxBytes: 1 << 20, keep: 1, onError: (err) => errors.push(err) });
+  log.write(entry(1));
+  await log.flush();
+  log.write(entry(2));
+  await log.close();
+  assert.equal(errors.length, 2);
+  assert.match(String(errors[0]), /ENOENT/);
+});
