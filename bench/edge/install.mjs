@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 
-const TOOLS = { nginx: ['nginx-light', 'nginx'], haproxy: ['haproxy'], caddy: ['caddy'], wrk: ['wrk'] };
+const TOOLS = { nginx: ['nginx-light', 'nginx'], haproxy: ['haproxy'], caddy: ['caddy'], wrk: ['wrk'], h2load: ['nghttp2-client'] };
 const SEARCH = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/sbin'];
 
 function which(name) {

@@ -84,13 +84,25 @@ function caddy({ dir, port, backendPort, tools }) {
   };
 }
 
-function berth({ port, backendPort }) {
-  return { cmd: process.execPath, args: [BERTH_EDGE, String(port), String(backendPort)] };
+/** Berth's edge (berth-edge.mjs); `env` switches features on, see that file. */
+function berth({ port, backendPort }, env = {}) {
+  return { cmd: process.execPath, args: [BERTH_EDGE, String(port), String(backendPort)], env };
 }
 
+/**
+ * Every row of the plain-HTTP tables, measured in this order (HTTPS + HTTP/2 is its own case,
+ * tls-case.mjs). To add a row, add an entry whose launch() writes its config into `dir` and
+ * returns { cmd, args, env? } running in the foreground; `memory: false` skips the
+ * idle-connections case for a row that only matters for throughput.
+ * Berth on all cores (the cluster part) goes in as a row like
+ *   { name: 'berth edge, all cores', launch: (o) => berth(o, { BERTH_BENCH_WORKERS: String(o.cpus) }) }
+ * once berth-edge.mjs starts that many workers; the other rows stay on one worker each.
+ */
 export const PROXIES = [
   { name: 'nginx', launch: nginx },
   { name: 'haproxy', launch: haproxy },
   { name: 'caddy', launch: caddy },
-  { name: 'berth edge', launch: berth },
+  { name: 'berth edge', launch: (o) => berth(o) },
+  // The same, writing an access log: its cost is the difference between the two rows.
+  { name: 'berth edge + access log', memory: false, launch: (o) => berth(o, { BERTH_BENCH_ACCESS_LOG: join(o.dir, 'access.log') }) },
 ];

@@ -2,7 +2,7 @@
 // Edge benchmark: Berth's edge against nginx, HAProxy and Caddy, each with one worker/thread in
 // front of the same Node backend, plus wrk straight at the backend. Cases: keep-alive 100-byte
 // and 64 KB responses (wrk -t1 -c50 -d10s after a 2 s warm-up), and resident memory while
-// holding 10,000 idle keep-alive connections.
+// holding 10,000 idle keep-alive connections; then HTTPS with HTTP/2 (h2load, tls-case.mjs).
 // Usage: npm run bench:edge   (builds first; installs missing tools with apt; writes bench/out/edge.json)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTools } from './install.mjs';
 import { fileLimit, freePort, start, stop, treeRssKb, until200 } from './procs.mjs';
 import { PROXIES } from './proxies.mjs';
+import { benchTls, printTlsTable } from './tls-case.mjs';
 import { wrk } from './wrk.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -21,7 +22,7 @@ const IDLE_CLIENTS = join(import.meta.dirname, 'idle-clients.mjs');
 const CASES = [{ name: 'keep-alive, 100-byte responses', path: '/small' }, { name: 'keep-alive, 64 KB responses', path: '/large' }];
 const SECONDS = Number(process.env.SECONDS_PER_CASE ?? 10);
 const WARMUP = 2;
-const WATCHDOG_MS = 6 * 60_000;
+const WATCHDOG_MS = 8 * 60_000;
 
 const children = new Set();
 let dir;
@@ -66,7 +67,7 @@ async function benchProxy(proxy, { tools, backendPort, nofile, idleCount }) {
   const pdir = join(dir, proxy.name.replace(/\W+/g, '-'));
   mkdirSync(pdir);
   const port = await freePort();
-  const spec = proxy.launch({ dir: pdir, port, backendPort, tools, nofile, maxConnections: idleCount + 500 });
+  const spec = proxy.launch({ dir: pdir, port, backendPort, tools, nofile, maxConnections: idleCount + 500, cpus: availableParallelism() });
   const child = start(spec.cmd, spec.args, { nofile, env: spec.env });
   children.add(child);
   try {
@@ -75,6 +76,7 @@ async function benchProxy(proxy, { tools, backendPort, nofile, idleCount }) {
     const startRssKb = treeRssKb(child.pid);
     const cases = await throughput(tools, port);
     const afterLoadRssKb = treeRssKb(child.pid);
+    if (proxy.memory === false) return { cases };
     const idle = await idleMemory({ pid: child.pid, port, count: idleCount, nofile });
     return { cases, memory: { startRssKb, afterLoadRssKb, idle } };
   } finally {
@@ -88,13 +90,13 @@ function versions(tools) {
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
     return `${r.stdout}${r.stderr}`.split('\n').find(Boolean)?.trim();
   };
-  return { node: process.version, nginx: first(tools.nginx, ['-v']), haproxy: first(tools.haproxy, ['-v']), caddy: first(tools.caddy, ['version']), wrk: first(tools.wrk, ['-v']) };
+  return { node: process.version, nginx: first(tools.nginx, ['-v']), haproxy: first(tools.haproxy, ['-v']), caddy: first(tools.caddy, ['version']), wrk: first(tools.wrk, ['-v']), h2load: first(tools.h2load, ['--version']) };
 }
 
 const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 
-function printTables(results, idleCount, nofile) {
+function printTables(results, idleCount, nofile, tls) {
   for (const c of CASES) {
     console.log(`\n### ${c.name} (wrk -t1 -c50 -d${SECONDS}s)\n`);
     console.log('| proxy | req/s | p50 | p99 | vs nginx req/s |');
@@ -105,8 +107,10 @@ function printTables(results, idleCount, nofile) {
       const notes = [x.socketErrors && `socket errors: ${x.socketErrors}`, x.non2xx && `${x.non2xx} non-2xx`].filter(Boolean).join('; ');
       console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${(x.rps / nginxRps).toFixed(2)}×${notes ? ` (${notes})` : ''} |`);
     }
+    const [plain, logged] = [results['berth edge']?.cases[c.path], results['berth edge + access log']?.cases[c.path]];
+    if (plain && logged) console.log(`\nAccess log cost: ${((1 - logged.rps / plain.rps) * 100).toFixed(1)}% of Berth's req/s (p99 ${fmtMs(plain.p99Ms)} → ${fmtMs(logged.p99Ms)}).`);
   }
-  console.log('\n### HTTPS + HTTP/2 (h2load)\n\nn/a (no TLS in the edge yet)');
+  printTlsTable(tls, SECONDS);
   console.log(`\n### Memory: ${idleCount} idle keep-alive connections (RSS, process and children; open-file limit ${nofile})\n`);
   console.log('| proxy | RSS at start | RSS after the load runs | RSS holding the connections | per connection | connections held |');
   console.log('|---|---|---|---|---|---|');
@@ -133,14 +137,15 @@ async function main() {
     console.log(`measuring ${proxy.name} … (${Math.round(performance.now() / 1000)} s)`);
     results[proxy.name] = await benchProxy(proxy, { tools, backendPort, nofile, idleCount });
   }
+  const tls = await benchTls({ tools, backendPort, dir, nofile, children, seconds: SECONDS, warmup: WARMUP });
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
   const meta = { cpus: availableParallelism(), seconds: SECONDS, warmup: WARMUP, idleCount, nofile, versions: versions(tools) };
-  writeFileSync(join(ROOT, 'bench/out/edge.json'), JSON.stringify({ meta, results }, null, 2));
-  printTables(results, idleCount, nofile);
+  writeFileSync(join(ROOT, 'bench/out/edge.json'), JSON.stringify({ meta, results, tls }, null, 2));
+  printTables(results, idleCount, nofile, tls);
 }
 
 const watchdog = setTimeout(() => {
-  console.error('edge bench: still running after 6 minutes, stopping');
+  console.error('edge bench: still running after 8 minutes, stopping');
   cleanup().finally(() => process.exit(1));
 }, WATCHDOG_MS);
 process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
