@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientIpOf, forwardRawResponseHeaders, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
 
-const info = { clientIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1' };
+const info = { clientIp: '10.0.0.9', peerIp: '10.0.0.9', proto: 'http' as const, requestId: 'rid-1' };
 
 test('request headers: hop-by-hop and Connection-listed headers are dropped, Host is kept', () => {
   const out = forwardRequestHeaders({
@@ -29,12 +29,18 @@ test('request headers: X-Forwarded-* and X-Real-IP describe the client; spoofed 
   const out = forwardRequestHeaders({
     host: 'h', 'x-forwarded-for': '1.1.1.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', 'x-real-ip': '6.6.6.6',
   }, info);
-  assert.equal(out['x-forwarded-for'], '1.1.1.1, 10.0.0.9');
+  assert.equal(out['x-forwarded-for'], '10.0.0.9', 'a chain from an untrusted peer is dropped');
   assert.equal(out['x-forwarded-proto'], 'http');
   assert.equal(out['x-forwarded-host'], 'h');
   assert.equal(out['x-real-ip'], '10.0.0.9');
   assert.equal(out['x-request-id'], 'rid-1');
   assert.equal(forwardRequestHeaders({ host: 'h' }, info)['x-forwarded-for'], '10.0.0.9');
+});
+
+test('request headers: behind a trusted proxy the chain is kept and the proxy appended', () => {
+  const out = forwardRequestHeaders({ host: 'h', 'x-forwarded-for': '203.0.113.7' }, { ...info, clientIp: '203.0.113.7', peerIp: '10.0.0.2' });
+  assert.equal(out['x-forwarded-for'], '203.0.113.7, 10.0.0.2');
+  assert.equal(out['x-real-ip'], '203.0.113.7');
 });
 
 test('response headers: hop-by-hop dropped, multi-value kept, request id set', () => {

@@ -18,7 +18,10 @@ const HOP_BY_HOP = new Set([
 const REPLACED_ON_REQUEST = new Set(['expect', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id']);
 
 export interface ForwardInfo {
+  /** Who the client is: the socket peer, or from X-Forwarded-For when the peer is a trusted proxy. */
   clientIp: string;
+  /** The socket peer (`::ffff:` stripped); when it differs from clientIp the peer was trusted. */
+  peerIp: string;
   proto: 'http' | 'https';
   requestId: string;
 }
@@ -58,8 +61,10 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, info: Forwar
     if (value === undefined || name.charCodeAt(0) === 58 || isHopByHop(name, tokens) || REPLACED_ON_REQUEST.has(name)) continue;
     out[name] = value;
   }
-  const prior = headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${info.clientIp}` : info.clientIp;
+  // Like Caddy: a chain from an untrusted peer is dropped (an app reading its first entry
+  // would believe a forged address); from a trusted proxy it is kept and the proxy appended.
+  const prior = info.clientIp !== info.peerIp ? headers['x-forwarded-for'] : undefined;
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${info.peerIp}` : info.peerIp;
   out['x-forwarded-proto'] = info.proto;
   if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
   out['x-real-ip'] = info.clientIp;

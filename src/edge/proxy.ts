@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Exchange } from './exchange.js';
-import { forwardRequestHeaders } from './forwarded.js';
+import { clientIpOf, forwardRequestHeaders } from './forwarded.js';
 import { http2HasBody } from './http2-compat.js';
 import { editRequestHeaders } from './headers.js';
 import type { UpstreamPool } from './pool.js';
@@ -48,7 +48,7 @@ function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): OutgoingR
   return {
     path,
     method: ex.req.method ?? 'GET',
-    headers: editRequestHeaders(forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId }), ex.policy?.requestHeaders),
+    headers: editRequestHeaders(forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, peerIp: clientIpOf(ex.req.socket.remoteAddress), proto: deps.proto, requestId: ex.requestId }), ex.policy?.requestHeaders),
     body: hasBody(ex.req) ? (ex.body ?? ex.req) : null,
   };
 }

@@ -126,7 +126,7 @@ function tryTargets(hs: Handshake, pool: UpstreamPool, tried: Set<UpstreamTarget
 }
 
 function sendHandshake(hs: Handshake, target: UpstreamTarget, deps: UpgradeDeps): ClientRequest {
-  const headers = forwardRequestHeaders(hs.req.headers, { clientIp: hs.clientIp, proto: deps.proto, requestId: hs.requestId });
+  const headers = forwardRequestHeaders(hs.req.headers, { clientIp: hs.clientIp, peerIp: clientIpOf(hs.req.socket.remoteAddress), proto: deps.proto, requestId: hs.requestId });
   if (hs.websocket) {
     headers.connection = 'upgrade';
     headers.upgrade = 'websocket';
