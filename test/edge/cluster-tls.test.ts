@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import type { HttpsConfig } from '../../src/edge/types.js';
 import { BerthError } from '../../src/lib/errors.js';
 import type { CertificateFile } from '../../src/spec/model.js';
 import { localCaDir } from '../../src/tls/setup.js';
+import { socketOwner } from './proc-sockets.js';
 import { pool, proxyRoute, silentLogger, SLOW_HEALTH, startBackend, startEdge, type Backend } from './helpers.js';
 import { fingerprintOf, selfSigned, writePair } from './tls-helpers.js';
 
@@ -30,23 +31,6 @@ interface Served {
   issuer: string;
 }
 
-/** Owner pid (among `pids`) of the TCP socket 127.0.0.1:`localPort` ↔ :`remotePort`. */
-function socketOwner(localPort: number, remotePort: number, pids: number[]): number | undefined {
-  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
-  const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((row) => {
-    const fields = row.trim().split(/\s+/);
-    return fields[1]?.endsWith(`:${hex(localPort)}`) && fields[2]?.endsWith(`:${hex(remotePort)}`);
-  });
-  const inode = line?.trim().split(/\s+/)[9];
-  if (!inode || inode === '0') return undefined;
-  return pids.find((pid) => readdirSync(`/proc/${pid}/fd`).some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-    } catch {
-      return false;
-    }
-  }));
-}
 
 /** One HTTPS request on a new connection; with `ca`, the certificate must verify against it. */
 function get(edge: EdgeCluster, port: number, host: string, ca?: string): Promise<Served> {

@@ -5,13 +5,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { EdgeCluster } from '../../src/edge/cluster/index.js';
-import type { AccessLogEntry, EdgeSnapshot, TargetHealth } from '../../src/edge/types.js';
+import type { AccessLogEntry, EdgeSnapshot } from '../../src/edge/types.js';
 import { defaultRoutePolicy } from '../../src/spec/defaults.js';
-import { pool, proxyRoute, silentLogger, SLOW_HEALTH, startBackend, type Backend } from './helpers.js';
+import { socketOwner } from './proc-sockets.js';
+import { pool, proxyRoute, silentLogger, SLOW_HEALTH, startBackend, waitForHealth, type Backend } from './helpers.js';
 
 interface Served {
   status: number;
@@ -20,23 +20,6 @@ interface Served {
   worker?: number;
 }
 
-/** Owner pid (among `pids`) of the TCP socket 127.0.0.1:`localPort` ↔ :`remotePort`. */
-function socketOwner(localPort: number, remotePort: number, pids: number[]): number | undefined {
-  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
-  const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((row) => {
-    const fields = row.trim().split(/\s+/);
-    return fields[1]?.endsWith(`:${hex(localPort)}`) && fields[2]?.endsWith(`:${hex(remotePort)}`);
-  });
-  const inode = line?.trim().split(/\s+/)[9];
-  if (!inode || inode === '0') return undefined;
-  return pids.find((pid) => readdirSync(`/proc/${pid}/fd`).some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-    } catch {
-      return false;
-    }
-  }));
-}
 
 /** One request on a new connection; reports which worker accepted it. */
 function get(edge: EdgeCluster, port: number, host: string): Promise<Served> {
@@ -69,17 +52,6 @@ function snapshotTo(backends: Backend[], extra: Partial<EdgeSnapshot['pools'][nu
   return { routes: [proxyRoute('app.test', 'app')], pools: [pool('app', backends, { health: SLOW_HEALTH, ...extra })] };
 }
 
-function healthOf(edge: EdgeCluster, target: string, healthy: boolean): Promise<TargetHealth> {
-  return new Promise((resolve) => {
-    const now = edge.health().find((h) => h.target === target && h.healthy === healthy);
-    if (now) return resolve(now);
-    const off = edge.onHealthChange((h) => {
-      if (h.target !== target || h.healthy !== healthy) return;
-      off();
-      resolve(h);
-    });
-  });
-}
 
 /** Every worker has handled every message sent before this (IPC is ordered per worker). */
 async function barrier(edge: EdgeCluster): Promise<void> {
@@ -112,7 +84,7 @@ describe('EdgeCluster with 2 workers', () => {
     edge = new EdgeCluster({ workers: 2, logger: silentLogger, onAccess: (entry) => access.push(entry) });
     ({ port } = await edge.listen({ host: '127.0.0.1', port: 0 }));
     edge.apply(snapshotTo([a]));
-    await healthOf(edge, 'a', true);
+    await waitForHealth(edge, 'a', true);
     await barrier(edge);
   });
 
@@ -132,7 +104,7 @@ describe('EdgeCluster with 2 workers', () => {
 
   test('a snapshot swap reaches every worker', async () => {
     edge.apply(snapshotTo([b]));
-    await healthOf(edge, 'b', true);
+    await waitForHealth(edge, 'b', true);
     assert.equal(await edge.drained('a', 5_000), true);
     const served = await spread(edge, port, 'app.test');
     assert.ok(served.every((s) => s.body === 'b'), 'no worker still routes to the old target');
@@ -146,9 +118,9 @@ describe('EdgeCluster with 2 workers', () => {
       if (req.url === '/health') checkers.add(socketOwner(req.socket.remotePort ?? 0, checked.port, [process.pid, ...edge.workerPids()]));
     });
     edge.apply(snapshotTo([b, checked], { health: { ...SLOW_HEALTH, intervalMs: 50, unhealthyThreshold: 1 } }));
-    await healthOf(edge, 'checked', true);
+    await waitForHealth(edge, 'checked', true);
     checked.healthStatus = 500;
-    await healthOf(edge, 'checked', false);
+    await waitForHealth(edge, 'checked', false);
     await barrier(edge);
     const hits = checked.hits;
     const served = await spread(edge, port, 'app.test');
@@ -175,12 +147,12 @@ describe('EdgeCluster with 2 workers', () => {
   test('a passive ejection in one worker takes the target out of every worker', async () => {
     const c = await startBackend('c');
     edge.apply(snapshotTo([b, c]));
-    await healthOf(edge, 'c', true);
+    await waitForHealth(edge, 'c', true);
     await barrier(edge);
     c.kill();
     const served = await spread(edge, port, 'app.test');
     assert.ok(served.every((s) => s.status === 200 && s.body === 'b'), 'failed attempts were retried on b');
-    const ejected = await healthOf(edge, 'c', false);
+    const ejected = await waitForHealth(edge, 'c', false);
     assert.match(ejected.reason ?? '', /proxy attempt failed.*\(worker \d\)/);
     edge.apply(snapshotTo([b]));
     await barrier(edge);

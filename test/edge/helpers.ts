@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Client } from 'undici';
 import { Edge, type EdgeOptions } from '../../src/edge/index.js';
-import type { AccessLogEntry, EdgeRoute, EdgeSnapshot, PoolConfig, TargetHealth } from '../../src/edge/types.js';
+import type { AccessLogEntry, EdgeLike, EdgeRoute, EdgeSnapshot, PoolConfig, TargetHealth } from '../../src/edge/types.js';
 import { defaultRoutePolicy } from '../../src/spec/defaults.js';
 import type { HealthSpec } from '../../src/spec/model.js';
 
@@ -98,7 +98,8 @@ export async function startEdge(snapshot: EdgeSnapshot, options: Partial<EdgeOpt
   };
 }
 
-function waitForHealth(edge: Edge, target: string, healthy: boolean): Promise<TargetHealth> {
+/** Resolves when `target` reports `healthy` on `edge` (at once if it already does). */
+export function waitForHealth(edge: EdgeLike, target: string, healthy: boolean): Promise<TargetHealth> {
   return new Promise((resolve) => {
     const now = edge.health().find((h) => h.target === target && h.healthy === healthy);
     if (now) return resolve(now);
@@ -133,8 +134,22 @@ export async function send(c: Client, host: string, path: string, init: { method
 
 /** A raw request through node:http, which sends the path exactly as given (no normalization). */
 export function rawRequest(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return requestVia({ host: '127.0.0.1', port }, { path, method, headers });
+}
+
+export interface RequestOptions {
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  /** The client's source address, e.g. 127.0.0.2 or ::1 (for IP-based guards). */
+  localAddress?: string;
+}
+
+/** One request on a fresh connection to `address`, through node:http. */
+export function requestVia(address: { host: string; port: number }, options: RequestOptions): Promise<Reply> {
+  const { path, method = 'GET', headers = {}, localAddress } = options;
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
+    const req = httpRequest({ host: address.host, port: address.port, path, method, headers, localAddress, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
