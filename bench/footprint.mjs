@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Footprint benchmark: the daemon's resident memory while idle with 10 apps, and the time from
-// `berth up` to the first proxied 200. Reference measured in the same run: a bare Node HTTP
+// `berth up` to the first proxied 200 — with the edge inside the daemon (edge.workers: 1) and
+// with two edge worker processes (their memory added to the daemon's). Reference measured in the same run: a bare Node HTTP
 // server (the floor any Node daemon starts from) and the stand-in app alone (how long the app
 // itself takes to answer its first request).
 // Usage: npm run bench:footprint   (builds first; writes bench/out/footprint.json)
@@ -56,12 +57,28 @@ function spec() {
   return yaml;
 }
 
-async function runBerth() {
+/** The daemon's edge worker processes (node:cluster children running edge/cluster/worker.js). */
+function edgeWorkers(pid) {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('cluster/worker');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function sumMemory(pids) {
+  return pids.map(memoryKb).reduce((a, b) => ({ rssKb: a.rssKb + b.rssKb, ussKb: a.ussKb + b.ussKb }));
+}
+
+async function runBerth(workers) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   writeFileSync(join(dir, 'berth.yaml'), spec());
   const http = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [MAIN, 'up', '-f', join(dir, 'berth.yaml'), '--data-dir', join(dir, 'data'), '--http', `127.0.0.1:${http}`, '--api', '127.0.0.1:0', '--log-level', 'warn'], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [MAIN, 'up', '-f', join(dir, 'berth.yaml'), '--data-dir', join(dir, 'data'), '--http', `127.0.0.1:${http}`, '--api', '127.0.0.1:0', '--edge-workers', String(workers), '--log-level', 'warn'], { stdio: 'inherit' });
   const exited = new Promise((ok) => child.on('exit', ok));
   try {
     const ok = await until200(`http://127.0.0.1:${http}/`, 'app0.bench', Date.now() + 30_000);
@@ -70,7 +87,10 @@ async function runBerth() {
     // every app up, then idle for a while before reading memory
     for (let i = 0; i < APPS; i++) await until200(`http://127.0.0.1:${http}/`, `app${i}.bench`, Date.now() + 30_000);
     await sleep(5000);
-    return { firstMs, ...memoryKb(child.pid) };
+    const workerPids = edgeWorkers(child.pid);
+    const expected = workers > 1 ? workers : 0; // one worker runs inside the daemon
+    if (workerPids.length !== expected) throw new Error(`expected ${expected} edge worker processes, found ${workerPids.length}`);
+    return { firstMs, ...sumMemory([child.pid, ...workerPids]) };
   } finally {
     child.kill('SIGTERM'); // the daemon stops its apps on the way out
     await exited;
@@ -93,9 +113,10 @@ async function runReference(args, env) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const results = { berth: [], standin: [], bareNode: [] };
+const results = { berth: [], berthTwoWorkers: [], standin: [], bareNode: [] };
 for (let i = 0; i < RUNS; i++) {
-  results.berth.push(await runBerth());
+  results.berth.push(await runBerth(1));
+  results.berthTwoWorkers.push(await runBerth(2));
   results.standin.push(await runReference([STANDIN], {}));
   results.bareNode.push(await runReference(['-e', "require('http').createServer((q,s)=>s.end('ok')).listen(process.env.PORT,'127.0.0.1')"], {}));
 }
@@ -110,6 +131,7 @@ console.log(`footprint (median of ${RUNS} runs, ${APPS} apps)`);
 console.log('| process | time to first 200 | resident memory (RSS) | private memory (USS) |');
 console.log('|---|---|---|---|');
 const row = (name, r) => console.log(`| ${name} | ${r.firstOkMs} ms | ${r.rssMB} MB | ${r.ussMB} MB |`);
-row(`berth daemon, ${APPS} apps, idle`, summary.berth);
+row(`berth daemon, ${APPS} apps, idle, edge in the daemon (workers: 1)`, summary.berth);
+row(`berth daemon + 2 edge workers, ${APPS} apps, idle (sum)`, summary.berthTwoWorkers);
 row('reference: the stand-in app alone', summary.standin);
 row('reference: bare Node http server', summary.bareNode);
