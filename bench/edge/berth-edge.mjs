@@ -4,12 +4,16 @@
 // except compression, which is off as in the reference proxies.
 // Usage: node berth-edge.mjs PORT BACKEND_PORT
 // Env: BERTH_EDGE_FROM_SRC=1 loads src/ (run under `node --import tsx`) instead of dist/;
+//      BERTH_EDGE_SRC=DIR loads that copy of src/ instead (quick.mjs --base, for A/B runs);
 //      BERTH_BENCH_ACCESS_LOG=FILE writes an access log to FILE;
 //      BERTH_BENCH_WORKERS=N (N ≥ 2) runs the edge on N worker processes (EdgeCluster), and
 //      BERTH_BENCH_SCHEDULING=primary has the daemon hand out connections instead of the kernel.
+import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 
-const from = process.env.BERTH_EDGE_FROM_SRC ? { dir: '../../src', ext: 'ts' } : { dir: '../../dist', ext: 'js' };
+const from = process.env.BERTH_EDGE_SRC
+  ? { dir: pathToFileURL(process.env.BERTH_EDGE_SRC).href, ext: 'ts' }
+  : process.env.BERTH_EDGE_FROM_SRC ? { dir: '../../src', ext: 'ts' } : { dir: '../../dist', ext: 'js' };
 const load = (module) => import(`${from.dir}/${module}.${from.ext}`);
 const { Edge } = await load('edge/index');
 const { defaultRoutePolicy } = await load('spec/defaults');

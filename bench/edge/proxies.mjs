@@ -5,11 +5,11 @@ import { join } from 'node:path';
 
 const BERTH_EDGE = join(import.meta.dirname, 'berth-edge.mjs');
 
-function nginx({ dir, port, backendPort, tools, nofile }) {
+function nginx({ dir, port, backendPort, tools, nofile }, workers = 1) {
   for (const tmp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, tmp));
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
-worker_processes 1;
+worker_processes ${workers};
 worker_rlimit_nofile ${nofile};
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
@@ -94,9 +94,9 @@ function berth({ port, backendPort }, env = {}) {
  * tls-case.mjs). To add a row, add an entry whose launch() writes its config into `dir` and
  * returns { cmd, args, env? } running in the foreground; `memory: false` skips the
  * idle-connections case for a row that only matters for throughput.
- * Berth on all cores (the cluster part) goes in as a row like
- *   { name: 'berth edge, all cores', launch: (o) => berth(o, { BERTH_BENCH_WORKERS: String(o.cpus) }) }
- * once berth-edge.mjs starts that many workers; the other rows stay on one worker each.
+ * The last pair runs two workers each (nginx worker_processes 2, Berth's EdgeCluster with two
+ * worker processes): the "all cores" comparison on a 2-vCPU machine. Rows named
+ * `…, 2 workers` are compared with `nginx, 2 workers` (run.mjs).
  */
 export const PROXIES = [
   { name: 'nginx', launch: nginx },
@@ -105,4 +105,6 @@ export const PROXIES = [
   { name: 'berth edge', launch: (o) => berth(o) },
   // The same, writing an access log: its cost is the difference between the two rows.
   { name: 'berth edge + access log', memory: false, launch: (o) => berth(o, { BERTH_BENCH_ACCESS_LOG: join(o.dir, 'access.log') }) },
+  { name: 'nginx, 2 workers', launch: (o) => nginx(o, 2) },
+  { name: 'berth edge, 2 workers', launch: (o) => berth(o, { BERTH_BENCH_WORKERS: '2' }) },
 ];

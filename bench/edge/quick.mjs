@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // A quick A/B loop for the edge's hot path: the backend, Berth's edge (from src/ through tsx, so
-// no build is needed) and optionally nginx, each measured with one wrk run of a few seconds.
-// Usage: node bench/edge/quick.mjs [--seconds N] [--path /small] [--nginx] [--prof DIR] [--access-log]
+// no build is needed) and optionally nginx, each measured with one wrk run of a few seconds per
+// round. Besides req/s it reports the edge's CPU time per request (utime + stime from /proc over
+// the wrk run, divided by the requests served), which moves far less with other load than req/s.
+// Usage: node bench/edge/quick.mjs [--seconds N] [--rounds N] [--path /small] [--nginx]
+//          [--base DIR] [--prof DIR] [--access-log]
+//   --rounds N      runs the variants N times, interleaved, and prints best/median per variant
+//   --base DIR      also measures a copy of src/ in DIR (e.g. `cp -r src bench/out/base/src`,
+//                   then --base bench/out/base/src): before vs after in the same run; may be
+//                   given more than once, each named after the folder above its src/
 //   --prof DIR      writes a V8 CPU profile of the edge into DIR (open it in Chrome DevTools)
-//   --access-log    also measures the edge writing an access log (to a temp file), right after
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+//   --access-log    also measures the edge writing an access log (to a temp file)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureTools } from './install.mjs';
 import { freePort, start, stop, until200 } from './procs.mjs';
@@ -16,14 +23,17 @@ import { wrk } from './wrk.mjs';
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '1' },
     path: { type: 'string', default: '/small' },
     nginx: { type: 'boolean', default: false },
+    base: { type: 'string', multiple: true, default: [] },
     prof: { type: 'string' },
     'access-log': { type: 'boolean', default: false },
   },
 });
 const HERE = import.meta.dirname;
 const SECONDS = Number(opts.seconds);
+const CLOCK_TICKS_PER_S = 100;
 const children = new Set();
 const dir = mkdtempSync(join(tmpdir(), 'berth-quick-'));
 
@@ -38,13 +48,52 @@ function edgeArgs(port, backendPort) {
   return [...prof, '--import', 'tsx', join(HERE, 'berth-edge.mjs'), String(port), String(backendPort)];
 }
 
-async function measure(name, port, tools) {
+/** CPU seconds (user + system) a process and its children have used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+}
+
+async function measure(name, port, pid, tools) {
   await until200(port, opts.path, { timeoutMs: 15_000 });
   await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, 1);
+  const cpuBefore = cpuSeconds(pid);
   const r = await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, SECONDS);
+  r.cpuUsPerReq = ((cpuSeconds(pid) - cpuBefore) * 1e6) / r.requests;
   const extra = [r.socketErrors && `socket errors: ${r.socketErrors}`, r.non2xx && `non-2xx: ${r.non2xx}`].filter(Boolean).join(', ');
-  console.log(`${name.padEnd(12)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms ${extra}`);
+  console.log(`${name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.cpuUsPerReq.toFixed(1)} µs/req ${extra}`);
   return r;
+}
+
+async function measureNginx(tools, backendPort) {
+  const port = await freePort();
+  const ndir = mkdtempSync(join(dir, 'nginx-'));
+  const spec = PROXIES.find((p) => p.name === 'nginx').launch({ dir: ndir, port, backendPort, tools, nofile: 4096 });
+  const nginx = launch(spec.cmd, spec.args, spec.env);
+  await until200(port, opts.path, { timeoutMs: 15_000 });
+  const worker = Number(readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(' ')[0]);
+  const r = await measure('nginx', port, worker, tools);
+  await stop(nginx);
+  return r;
+}
+
+function variants() {
+  const list = [];
+  for (const base of opts.base) list.push([basename(dirname(resolve(base))), { BERTH_EDGE_SRC: resolve(base) }]);
+  list.push(['berth edge', {}]);
+  if (opts['access-log']) list.push(['+ access log', { BERTH_BENCH_ACCESS_LOG: join(dir, 'access.log') }]);
+  return list;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+function summary(results) {
+  console.log('\nvariant         best req/s  median req/s  CPU µs/req (min / median)  p99 median');
+  for (const [name, runs] of Object.entries(results)) {
+    const rps = runs.map((r) => r.rps);
+    const cpu = runs.map((r) => r.cpuUsPerReq);
+    console.log(`${name.padEnd(15)} ${String(Math.round(Math.max(...rps))).padStart(10)}  ${String(Math.round(median(rps))).padStart(12)}  ${Math.min(...cpu).toFixed(1).padStart(12)} / ${median(cpu).toFixed(1)}  ${median(runs.map((r) => r.p99Ms)).toFixed(2)} ms`);
+  }
 }
 
 async function main() {
@@ -52,23 +101,18 @@ async function main() {
   const backendPort = await freePort();
   launch(process.execPath, [join(HERE, 'backend.mjs'), String(backendPort)]);
   await until200(backendPort, '/small');
-  if (opts.nginx) {
-    const port = await freePort();
-    const ndir = join(dir, 'nginx');
-    mkdirSync(ndir);
-    const spec = PROXIES.find((p) => p.name === 'nginx').launch({ dir: ndir, port, backendPort, tools, nofile: 4096 });
-    const nginx = launch(spec.cmd, spec.args, spec.env);
-    await measure('nginx', port, tools);
-    await stop(nginx);
+  const results = {};
+  const note = (name, r) => (results[name] ??= []).push(r);
+  for (let round = 0; round < Number(opts.rounds); round++) {
+    if (opts.nginx) note('nginx', await measureNginx(tools, backendPort));
+    for (const [name, extra] of variants()) {
+      const port = await freePort();
+      const edge = launch(process.execPath, edgeArgs(port, backendPort), { BERTH_EDGE_FROM_SRC: '1', ...extra });
+      note(name, await measure(name, port, edge.pid, tools));
+      await stop(edge);
+    }
   }
-  const variants = [['berth edge', {}]];
-  if (opts['access-log']) variants.push(['+ access log', { BERTH_BENCH_ACCESS_LOG: join(dir, 'access.log') }]);
-  for (const [name, extra] of variants) {
-    const port = await freePort();
-    const edge = launch(process.execPath, edgeArgs(port, backendPort), { BERTH_EDGE_FROM_SRC: '1', ...extra });
-    await measure(name, port, tools);
-    await stop(edge);
-  }
+  if (Number(opts.rounds) > 1) summary(results);
 }
 
 try {

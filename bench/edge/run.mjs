@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Edge benchmark: Berth's edge against nginx, HAProxy and Caddy, each with one worker/thread in
-// front of the same Node backend, plus wrk straight at the backend. Cases: keep-alive 100-byte
+// front of the same Node backend, plus wrk straight at the backend, and Berth and nginx with two
+// workers each (all cores of a 2-vCPU machine). Cases: keep-alive 100-byte
 // and 64 KB responses (wrk -t1 -c50 -d10s after a 2 s warm-up), and resident memory while
 // holding 10,000 idle keep-alive connections; then HTTPS with HTTP/2 (h2load, tls-case.mjs).
 // Usage: npm run bench:edge   (builds first; installs missing tools with apt; writes bench/out/edge.json)
@@ -22,7 +23,7 @@ const IDLE_CLIENTS = join(import.meta.dirname, 'idle-clients.mjs');
 const CASES = [{ name: 'keep-alive, 100-byte responses', path: '/small' }, { name: 'keep-alive, 64 KB responses', path: '/large' }];
 const SECONDS = Number(process.env.SECONDS_PER_CASE ?? 10);
 const WARMUP = 2;
-const WATCHDOG_MS = 8 * 60_000;
+const WATCHDOG_MS = 14 * 60_000;
 
 const children = new Set();
 let dir;
@@ -93,6 +94,8 @@ function versions(tools) {
   return { node: process.version, nginx: first(tools.nginx, ['-v']), haproxy: first(tools.haproxy, ['-v']), caddy: first(tools.caddy, ['version']), wrk: first(tools.wrk, ['-v']), h2load: first(tools.h2load, ['--version']) };
 }
 
+/** Two-worker rows are held against nginx with two workers, the rest against nginx with one. */
+const referenceOf = (name) => (name.endsWith(', 2 workers') ? 'nginx, 2 workers' : 'nginx');
 const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 
@@ -101,9 +104,9 @@ function printTables(results, idleCount, nofile, tls) {
     console.log(`\n### ${c.name} (wrk -t1 -c50 -d${SECONDS}s)\n`);
     console.log('| proxy | req/s | p50 | p99 | vs nginx req/s |');
     console.log('|---|---|---|---|---|');
-    const nginxRps = results.nginx.cases[c.path].rps;
     for (const [name, r] of Object.entries(results)) {
       const x = r.cases[c.path];
+      const nginxRps = (results[referenceOf(name)] ?? results.nginx).cases[c.path].rps;
       const notes = [x.socketErrors && `socket errors: ${x.socketErrors}`, x.non2xx && `${x.non2xx} non-2xx`].filter(Boolean).join('; ');
       console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${(x.rps / nginxRps).toFixed(2)}×${notes ? ` (${notes})` : ''} |`);
     }
@@ -145,7 +148,7 @@ async function main() {
 }
 
 const watchdog = setTimeout(() => {
-  console.error('edge bench: still running after 8 minutes, stopping');
+  console.error(`edge bench: still running after ${WATCHDOG_MS / 60_000} minutes, stopping`);
   cleanup().finally(() => process.exit(1));
 }, WATCHDOG_MS);
 process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));

@@ -16,6 +16,7 @@ export async function wrk(binary, url, seconds) {
   const errors = /Socket errors: (.*)$/m.exec(stdout)?.[1];
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
   return {
+    requests: Number(/^\s*(\d+) requests in/m.exec(stdout)?.[1] ?? NaN),
     rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)?.[1] ?? NaN),
     p50Ms: latencyMs(stdout, 50),
     p99Ms: latencyMs(stdout, 99),

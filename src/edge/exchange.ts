@@ -1,7 +1,8 @@
 /**
  * One request/response exchange as the edge sees it: its id, client, timing and the facts
- * the access log needs. Opening an exchange stamps the request id on the response and
- * reports the access log entry when the response closes.
+ * the access log needs. Opening an exchange tags the response with the request id (every
+ * response head carries it, headers.ts) and reports the access log entry when the response
+ * closes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +32,14 @@ export interface Exchange {
 
 export type AccessSink = (entry: AccessLogEntry) => void;
 
+const REQUEST_ID = Symbol('berth request id');
+type TaggedResponse = ServerResponse & { [REQUEST_ID]?: string };
+
+/** The id of the exchange a response belongs to, for code that only holds the response. */
+export function requestIdOf(res: ServerResponse): string | undefined {
+  return (res as TaggedResponse)[REQUEST_ID];
+}
+
 /** `clientIp` decides who the client is (trusted proxies, guards/client-ip.ts); default: the socket peer. */
 export function openExchange(req: IncomingMessage, res: ServerResponse, onAccess?: AccessSink, clientIp?: (req: IncomingMessage) => string): Exchange {
   const ex: Exchange = {
@@ -41,7 +50,9 @@ export function openExchange(req: IncomingMessage, res: ServerResponse, onAccess
     host: normalizeHost(req.headers.host),
     bytesOut: 0,
   };
-  res.setHeader('x-request-id', ex.requestId);
+  // Not setHeader: a header set early pushes writeHead onto its slow path (one setHeader per
+  // header); finalResponseHeaders writes the id into each head instead.
+  (res as TaggedResponse)[REQUEST_ID] = ex.requestId;
   if (onAccess) reportOnClose(ex, onAccess);
   return ex;
 }

@@ -28,9 +28,27 @@ export interface ForwardInfo {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** The client's id when it is 1–128 chars of [A-Za-z0-9._-], else a fresh random one. */
+/** The client's id when it is 1–128 chars of [A-Za-z0-9._-], else a fresh one. */
 export function requestIdFrom(value: HeaderValue): string {
-  return typeof value === 'string' && REQUEST_ID.test(value) ? value : randomUUID();
+  return typeof value === 'string' && REQUEST_ID.test(value) ? value : freshRequestId();
+}
+
+const COUNTER_DIGITS = 12;
+const COUNTER_LIMIT = 16 ** COUNTER_DIGITS;
+let idPrefix = '';
+let idCounter = COUNTER_LIMIT;
+
+/**
+ * A UUID-shaped id without a random draw per request: a random UUID per process (a new one
+ * every 2^48 ids) whose last 12 hex digits count up. Unique across processes and restarts
+ * like randomUUID; only the order of one process's ids can be guessed, and ids are labels.
+ */
+function freshRequestId(): string {
+  if (idCounter >= COUNTER_LIMIT) {
+    idPrefix = randomUUID().slice(0, 36 - COUNTER_DIGITS);
+    idCounter = 0;
+  }
+  return idPrefix + (idCounter++).toString(16).padStart(COUNTER_DIGITS, '0');
 }
 
 /** `::ffff:10.0.0.1` is reported as `10.0.0.1`. */

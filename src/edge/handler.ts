@@ -34,17 +34,35 @@ export interface HandlerDeps {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What routing found for an exchange, carried through the steps that may wait. */
+interface Routed {
+  route: EdgeRoute;
+  /** Path for the backend (prefix stripped when asked). */
+  path: string;
+  target: RequestTarget;
+  table: RoutingTable;
+}
+
+/**
+ * Steps run synchronously as long as none has to wait (a guard's hash, an undeclared body):
+ * a plain proxied request allocates no promise before its upstream attempt.
+ */
 export function createHandler(deps: HandlerDeps): RequestHandler {
   return (req, res) => {
     const ex = openExchange(req, res, deps.onAccess, deps.clientIp);
-    handle(ex, deps).catch((err: unknown) => {
+    const failed = (err: unknown) => {
       deps.logger.error({ err, requestId: ex.requestId }, 'edge request failed');
       sendText(ex, 500, 'Internal edge error');
-    });
+    };
+    try {
+      handle(ex, deps)?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   };
 }
 
-async function handle(ex: Exchange, deps: HandlerDeps): Promise<void> {
+function handle(ex: Exchange, deps: HandlerDeps): void | Promise<void> {
   const problem = requestHeadProblem(ex.req);
   if (problem) return sendText(ex, 400, problem, { connection: 'close' });
   const target = parseRequestTarget(ex.req.url);
@@ -60,22 +78,27 @@ async function handle(ex: Exchange, deps: HandlerDeps): Promise<void> {
   ex.app = match.route.app;
   ex.policy = match.route.policy;
   if (applyHttpsPolicy(ex, ex.policy, target, deps)) return;
+  const routed: Routed = { route: match.route, path: match.path, target, table };
   const guarded = runGuards(ex, match.route, deps.guards);
-  if (guarded !== true && !(await guarded)) return;
-  if (!(await admitBody(ex, match.route.policy.maxBodyBytes))) return;
-  if (ex.policy.compression) compressResponses(ex, ex.policy.compression);
-  return toBackend(ex, match.route, { path: match.path, target }, table, deps);
+  if (guarded === true) return admitted(ex, routed, deps);
+  if (guarded === false) return;
+  return guarded.then((ok) => (ok ? admitted(ex, routed, deps) : undefined));
 }
 
-function toBackend(ex: Exchange, route: EdgeRoute, at: { path: string; target: RequestTarget }, table: RoutingTable, deps: HandlerDeps): Promise<void> {
+function admitted(ex: Exchange, routed: Routed, deps: HandlerDeps): void | Promise<void> {
+  const admit = admitBody(ex, routed.route.policy.maxBodyBytes);
+  if (admit === true) return toBackend(ex, routed, deps);
+  if (admit === false) return;
+  return admit.then((ok) => (ok ? toBackend(ex, routed, deps) : undefined));
+}
+
+function toBackend(ex: Exchange, { route, path, target, table }: Routed, deps: HandlerDeps): void | Promise<void> {
+  if (route.policy.compression) compressResponses(ex, route.policy.compression);
   const backend = route.backend;
   if (backend.kind === 'static') {
-    return serveStatic(ex, backend, { path: at.path, requestPath: at.target.path, query: at.target.query });
+    return serveStatic(ex, backend, { path, requestPath: target.path, query: target.query });
   }
   const pool = table.pools.get(backend.pool);
-  if (!pool) {
-    sendText(ex, 503, `App ${quoted(route.app)} has no upstream pool yet`, { 'retry-after': '1' });
-    return Promise.resolve();
-  }
-  return proxy(ex, pool, at.path + at.target.query, deps);
+  if (!pool) return sendText(ex, 503, `App ${quoted(route.app)} has no upstream pool yet`, { 'retry-after': '1' });
+  return proxy(ex, pool, path + target.query, deps);
 }

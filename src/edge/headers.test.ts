@@ -44,7 +44,7 @@ test('headers set earlier with setHeader count as present and can be removed', (
   ex.res.setHeader('x-b', 'gone');
   const out = finalResponseHeaders(ex, {});
   assert.equal(out['x-a'], undefined);
-  assert.equal(out['x-request-id'], undefined);
+  assert.equal(out['x-request-id'], ex.requestId, 'the request id is never a default');
   assert.equal(ex.res.getHeader('x-a'), 'app');
   assert.equal(ex.res.hasHeader('x-b'), false);
 });

@@ -13,25 +13,48 @@ import type { Exchange } from './exchange.js';
 /** Responses written before any route matched (unknown host or path) get the default preset. */
 const UNROUTED: ResponseHeaderEdits = defaultRoutePolicy().responseHeaders;
 
+/** A route's response edits as ready lists, protected names already left out. */
+interface ResponsePlan {
+  defaults: [string, string][];
+  set: [string, string][];
+  remove: string[];
+}
+
+/** Built once per policy object (snapshots replace policies, they never mutate them). */
+const plans = new WeakMap<ResponseHeaderEdits, ResponsePlan>();
+
+function planOf(edits: ResponseHeaderEdits): ResponsePlan {
+  let plan = plans.get(edits);
+  if (plan) return plan;
+  const editable = (name: string) => !PROTECTED_RESPONSE_HEADERS.has(name);
+  plan = {
+    defaults: Object.entries(edits.defaults).filter(([name]) => editable(name)),
+    set: Object.entries(edits.set).filter(([name]) => editable(name)),
+    remove: edits.remove.filter(editable),
+  };
+  plans.set(edits, plan);
+  return plan;
+}
+
 /**
  * The headers to write for this exchange's response: `headers` (lower-case names, modified
- * in place and returned) after the route's response policy. Headers already set on the
- * response with setHeader count as present and are removed when the policy says so.
+ * in place and returned) after the route's response policy, plus the request id. Headers
+ * already set on the response with setHeader count as present and are removed when the
+ * policy says so.
  */
 export function finalResponseHeaders(ex: Exchange, headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const edits = ex.policy?.responseHeaders ?? UNROUTED;
+  const plan = planOf(ex.policy?.responseHeaders ?? UNROUTED);
   const { res } = ex;
-  for (const name in edits.defaults) {
-    if (headers[name] === undefined && !res.hasHeader(name) && !PROTECTED_RESPONSE_HEADERS.has(name)) headers[name] = edits.defaults[name];
+  const early = res.getHeaderNames().length > 0; // set with setHeader (HSTS, Connection: close …)
+  for (const [name, value] of plan.defaults) {
+    if (headers[name] === undefined && !(early && res.hasHeader(name))) headers[name] = value;
   }
-  for (const name in edits.set) {
-    if (!PROTECTED_RESPONSE_HEADERS.has(name)) headers[name] = edits.set[name];
+  for (const [name, value] of plan.set) headers[name] = value;
+  for (const name of plan.remove) {
+    if (headers[name] !== undefined) delete headers[name];
+    if (early) res.removeHeader(name);
   }
-  for (const name of edits.remove) {
-    if (PROTECTED_RESPONSE_HEADERS.has(name)) continue;
-    delete headers[name];
-    res.removeHeader(name);
-  }
+  headers['x-request-id'] = ex.requestId;
   return headers;
 }
 

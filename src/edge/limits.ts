@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Exchange } from './exchange.js';
+import { requestIdOf, type Exchange } from './exchange.js';
 import { cancelHttp2Stream, undeclaredHttp2Body } from './http2-compat.js';
 import { sendText } from './respond.js';
 
@@ -21,20 +21,26 @@ import { sendText } from './respond.js';
  * Decides whether the request body may go on to a backend; false when the edge has answered
  * itself. For chunked bodies, sets `ex.body` to the counted stream the proxy must forward.
  */
-export async function admitBody(ex: Exchange, maxBodyBytes: number): Promise<boolean> {
+export function admitBody(ex: Exchange, maxBodyBytes: number): boolean | Promise<boolean> {
   const { req, res } = ex;
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > maxBodyBytes) {
     sendText(ex, 413, tooLarge(maxBodyBytes), { connection: 'close' });
     return false;
   }
-  if (req.headers['transfer-encoding'] !== undefined || undeclaredHttp2Body(req)) {
-    // Bytes that came with the head are parsed before any upstream sees the request, so a
-    // malformed chunk in them is refused by the listener (400) instead of half-forwarded.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!req.socket.writable) return false; // the listener refused it meanwhile
-    ex.body = req.pipe(new BodyLimit(maxBodyBytes, () => failRequest(res, 413, tooLarge(maxBodyBytes))));
-  }
+  // Only a body of unknown length waits (a promise); the common request decides right away.
+  if (req.headers['transfer-encoding'] !== undefined || undeclaredHttp2Body(req)) return limitUndeclaredBody(ex, maxBodyBytes);
+  if (expectsContinue(req)) res.writeContinue();
+  return true;
+}
+
+async function limitUndeclaredBody(ex: Exchange, maxBodyBytes: number): Promise<boolean> {
+  const { req, res } = ex;
+  // Bytes that came with the head are parsed before any upstream sees the request, so a
+  // malformed chunk in them is refused by the listener (400) instead of half-forwarded.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (!req.socket.writable) return false; // the listener refused it meanwhile
+  ex.body = req.pipe(new BodyLimit(maxBodyBytes, () => failRequest(res, 413, tooLarge(maxBodyBytes))));
   if (expectsContinue(req)) res.writeContinue();
   return true;
 }
@@ -67,6 +73,11 @@ class BodyLimit extends Transform {
   }
 }
 
+function requestIdHeader(res: ServerResponse): { 'x-request-id'?: string } {
+  const id = requestIdOf(res);
+  return id === undefined ? {} : { 'x-request-id': id };
+}
+
 /**
  * Answers `status` when the response has not started, then closes the connection (see the
  * module comment); a response already under way is cut off.
@@ -82,6 +93,7 @@ export function failRequest(res: ServerResponse, status: number, message: string
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...requestIdHeader(res),
     connection: 'close',
   });
   res.write(body);

@@ -10,6 +10,7 @@ import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'nod
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { EdgeTimeouts } from '../spec/model.js';
+import { requestIdOf } from './exchange.js';
 import { clientIpOf } from './forwarded.js';
 import { http2HasBody } from './http2-compat.js';
 import { failRequest } from './limits.js';
@@ -82,7 +83,7 @@ export function watchBodyStall(req: IncomingMessage, res: ServerResponse, bodyMs
   if (bodyMs <= 0 || !hasBody(req)) return;
   req.setTimeout(bodyMs, () => {
     if (req.complete) return;
-    logger.warn({ requestId: res.getHeader('x-request-id'), clientIp: clientIpOf(req.socket.remoteAddress), timeoutMs: bodyMs }, 'request body stalled');
+    logger.warn({ requestId: requestIdOf(res), clientIp: clientIpOf(req.socket.remoteAddress), timeoutMs: bodyMs }, 'request body stalled');
     failRequest(res, 408, `The request body stalled for more than ${bodyMs} ms`);
   });
   // Once the body is in, the socket timeout belongs to the keep-alive logic again (a

@@ -27,21 +27,37 @@ interface Failure {
   code: string;
 }
 
-/** `path` is what the target receives: the (possibly stripped) path plus the query. */
-export async function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): Promise<void> {
+/**
+ * `path` is what the target receives: the (possibly stripped) path plus the query. The first
+ * attempt costs one promise (relay's) and its continuation; retries run in retryElsewhere.
+ */
+export function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): void | Promise<void> {
   const request = upstreamRequest(ex, path, deps);
-  let tried: Set<UpstreamTarget> | undefined; // only built once an attempt failed
-  let failure: Failure | undefined;
-  for (let target = pool.pick(); target; target = pool.pick(tried)) {
-    ex.target = target.target.id;
-    failure = await attempt(ex, target, request);
-    if (!failure || failure.kind === 'aborted') return;
+  const target = pool.pick();
+  if (!target) {
+    return sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
+  }
+  return attempt(ex, target, request).then((failure) => {
+    if (failure && failure.kind !== 'aborted') return retryElsewhere(ex, pool, request, deps, { target, failure });
+  });
+}
+
+/** After a failed attempt: the next targets (each once) while retry.ts allows, else the failure's answer. */
+async function retryElsewhere(ex: Exchange, pool: UpstreamPool, request: OutgoingRequest, deps: ProxyDeps, first: { target: UpstreamTarget; failure: Failure }): Promise<void> {
+  const tried = new Set<UpstreamTarget>();
+  let { target, failure } = first;
+  for (;;) {
     noteFailure(target, failure, ex, deps.logger);
     if (!mayRetry(failure.kind, request.method, request.body !== null)) break;
-    (tried ??= new Set()).add(target);
+    tried.add(target);
+    const next = pool.pick(tried);
+    if (!next) break;
+    target = next;
+    const outcome = await attempt(ex, target, request);
+    if (!outcome || outcome.kind === 'aborted') return;
+    failure = outcome;
   }
-  if (failure) sendText(ex, statusFor(failure.kind), upstreamFailureMessage(ex, failure));
-  else sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
+  sendText(ex, statusFor(failure.kind), upstreamFailureMessage(ex, failure));
 }
 
 function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): OutgoingRequest {
@@ -60,15 +76,19 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /** One try against one target; undefined when the response was relayed (or cut mid-body). */
-async function attempt(ex: Exchange, target: UpstreamTarget, request: OutgoingRequest): Promise<Failure | undefined> {
+function attempt(ex: Exchange, target: UpstreamTarget, request: OutgoingRequest): Promise<Failure | undefined> {
+  ex.target = target.target.id;
   target.inFlight++;
-  try {
-    const err = await relay(target.connections, ex, request);
-    if (!err) return undefined;
-    return { kind: classifyFailure(err), code: errorCode(err) ?? String(err) };
-  } finally {
-    target.inFlight--;
-  }
+  return relay(target.connections, ex, request).then(
+    (err) => {
+      target.inFlight--;
+      return err ? { kind: classifyFailure(err), code: errorCode(err) ?? String(err) } : undefined;
+    },
+    (err: unknown) => {
+      target.inFlight--;
+      throw err;
+    },
+  );
 }
 
 function noteFailure(target: UpstreamTarget, failure: Failure, ex: Exchange, logger: Logger): void {

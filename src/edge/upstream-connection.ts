@@ -1,6 +1,7 @@
 /**
  * One keep-alive HTTP/1.1 connection to a target: a net socket read by llhttp, the parser
- * node:http itself uses (`_http_common`). It carries one exchange at a time: writes the head,
+ * node:http itself uses (`_http_common`), which reads the socket itself in C++ as node:http's
+ * server does (`consume`: no 'data' event per read). It carries one exchange at a time: writes the head,
  * streams the body with backpressure, and hands the response to a sink as head, chunks and
  * end. Its pool (upstream-pool.ts) learns when it is free again, failed, or gone.
  */
@@ -17,6 +18,8 @@ interface Parser {
   execute(data: Buffer): number | Error;
   finish(): number | Error | undefined;
   close(): void;
+  consume(handle: object): void;
+  unconsume(): void;
   [callback: number]: unknown;
 }
 interface ParserClass {
@@ -26,7 +29,16 @@ interface ParserClass {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnExecute: number;
 }
+/** net.Socket internals a consumed socket needs: its libuv handle and its idle timer. */
+interface SocketHandle {
+  isStreamBase?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+type SocketInternals = Socket & { _handle?: SocketHandle | null; _unrefTimer(): void };
 const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
 /** llhttp callback results: 0 = go on, 1 = this message has no body. */
 const NO_BODY = 1;
@@ -82,6 +94,8 @@ export class UpstreamConnection {
   freeSince = 0;
   private headerParts: string[] = [];
   private socketError?: Error;
+  /** The parser reads the socket's handle directly ('data' never fires). */
+  private readonly consumed: boolean;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -98,6 +112,7 @@ export class UpstreamConnection {
     this.socket.on('timeout', this.onTimeout);
     this.socket.on('drain', this.onDrain);
     this.setUpParser();
+    this.consumed = this.consume();
   }
 
   get busy(): boolean {
@@ -120,7 +135,12 @@ export class UpstreamConnection {
     if (!this.paused || this.socket.destroyed) return;
     this.paused = false;
     this.socket.setTimeout(this.settings.responseTimeoutMs);
-    this.socket.resume();
+    const handle = (this.socket as SocketInternals)._handle;
+    if (!this.consumed) this.socket.resume();
+    else if (handle && !handle.reading) {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
 
   /** The client went away: the exchange is dropped without a word to the sink. */
@@ -178,9 +198,28 @@ export class UpstreamConnection {
     if (this.sink && !this.sink.onData(chunk) && !this.paused) {
       this.paused = true;
       this.socket.setTimeout(0); // a slow client is not a slow target
-      this.socket.pause();
+      this.pauseReading();
     }
   };
+
+  /** A consumed socket's stream state does not drive its handle: stop the handle itself (as node:http's server does). */
+  private pauseReading(): void {
+    const handle = (this.socket as SocketInternals)._handle;
+    if (!this.consumed) this.socket.pause();
+    else if (handle?.reading) {
+      handle.reading = false;
+      handle.readStop();
+    }
+  }
+
+  /** Hands the socket's reads to the parser when the socket has a stream handle (TCP always does). */
+  private consume(): boolean {
+    const handle = (this.socket as SocketInternals)._handle;
+    if (!handle?.isStreamBase) return false;
+    this.parser.consume(handle);
+    this.parser[HTTPParser.kOnExecute] = this.onExecute;
+    return true;
+  }
 
   private readonly onMessageComplete = (): void => {
     if (this.interim) this.interim = false;
@@ -203,13 +242,22 @@ export class UpstreamConnection {
   };
 
   private readonly onData = (data: Buffer): void => {
-    const result = this.parser.execute(data);
+    this.afterExecute(this.parser.execute(data));
+  };
+
+  /** After the parser read from a consumed socket; no 'data' event refreshes the socket's timeout, so this does. */
+  private readonly onExecute = (result: number | Error): void => {
+    (this.socket as SocketInternals)._unrefTimer();
+    this.afterExecute(result);
+  };
+
+  private afterExecute(result: number | Error): void {
     if (result instanceof Error) {
       this.fail(badResponse(result));
       return;
     }
     if (this.complete) this.finishExchange();
-  };
+  }
 
   /** The target ended the connection: a body that runs until close ends here. */
   private readonly onEnd = (): void => {
@@ -224,6 +272,7 @@ export class UpstreamConnection {
 
   private readonly onClose = (): void => {
     this.fail(this.socketError ?? new UpstreamError('UPSTREAM_SOCKET_CLOSED', 'the target closed the connection before the response was complete'));
+    if (this.consumed) this.parser.unconsume();
     this.parser.close();
     this.owner.onGone(this);
   };
@@ -323,8 +372,19 @@ function keepAliveHintMs(raw: string[]): number | undefined {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     if (name === undefined || name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-    const seconds = /(?:^|[\s,])timeout=(\d+)/i.exec(raw[i + 1] ?? '')?.[1];
-    if (seconds !== undefined) return Math.min(600_000, Math.max(500, Number(seconds) * 1000 - 1000));
+    const ms = hintOf(raw[i + 1] ?? '');
+    if (ms !== undefined) return ms;
   }
   return undefined;
+}
+
+/** A target sends the same Keep-Alive value on every response: the last one is parsed once. */
+let lastHint: { value: string; ms: number | undefined } = { value: '', ms: undefined };
+
+function hintOf(value: string): number | undefined {
+  if (value === lastHint.value) return lastHint.ms;
+  const seconds = /(?:^|[\s,])timeout=(\d+)/i.exec(value)?.[1];
+  const ms = seconds === undefined ? undefined : Math.min(600_000, Math.max(500, Number(seconds) * 1000 - 1000));
+  lastHint = { value, ms };
+  return ms;
 }
