@@ -10,6 +10,7 @@ import type { ApiContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { applyRoutes } from './routes/apply.js';
 import { appRoutes } from './routes/apps.js';
+import { deployRoutes } from './routes/deploys.js';
 import { eventRoutes } from './routes/events.js';
 import { logRoutes } from './routes/logs.js';
 import { statusRoutes } from './routes/status.js';
@@ -27,6 +28,7 @@ export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger 
   statusRoutes(app, ctx);
   applyRoutes(app, ctx);
   appRoutes(app, ctx);
+  deployRoutes(app, ctx);
   eventRoutes(app, ctx);
   logRoutes(app, ctx);
   return app;

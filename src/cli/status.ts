@@ -42,6 +42,7 @@ function printStatus(d: DaemonView, apps: AppStatus[]): void {
   for (const a of apps) {
     const notes = [
       ...(a.reason ? [`${a.state}: ${a.reason}`] : []),
+      ...(a.lastFailure ? [`last deploy failed: release ${a.lastFailure.release}: ${a.lastFailure.reason} (berth releases ${a.name})`] : []),
       ...a.warnings.map((w) => `warning: ${w}`),
       ...a.replicas.filter((r) => r.reason && r.reason !== a.reason).map((r) => `${r.id} ${r.state}: ${r.reason}`),
     ];

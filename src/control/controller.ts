@@ -1,26 +1,46 @@
 /**
- * The control plane's use cases: apply a spec, scale, stop, start, restart, and report status.
- * The API calls these; they record what they did as events and leave the converging to the
- * reconciler.
+ * The control plane's use cases: apply a spec, deploy, roll back, scale, stop, start,
+ * restart, and report status. The API calls these; they record what they did as events and
+ * leave the converging to the reconciler and the deploy engine.
  */
 import type { Logger } from 'pino';
 import type { EdgeLike } from '../edge/index.js';
 import type { Driver } from '../runtime/driver.js';
-import type { BerthSpec, ProcessAppSpec } from '../spec/model.js';
-import type { State } from '../state/index.js';
+import type { AutoRollbackSpec, BerthSpec, ProcessAppSpec } from '../spec/model.js';
+import type { ReleaseRow, State, Strategy } from '../state/index.js';
 import { BerthError } from '../lib/errors.js';
 import { desiredReplicas, isProcessApp, runtimeHash, type DesiredApp } from './desired.js';
+import { Deployer, type DeployOutcome, type DeployRequest } from './deployer.js';
+import { effectiveSpec, overridesDropped, runtimeOf, withOverrides } from './overrides.js';
 import { Reconciler } from './reconciler.js';
+import { ResponseFeed, watchRelease, type Watch } from './watch.js';
 import { appStatus, type AppStatus } from './status.js';
 
 export interface ApplyResult {
-  /** Apps whose runtime settings changed and got a new release. */
+  /** Apps whose runtime settings changed and were deployed as a new release. */
   released: { app: string; release: number }[];
+  /** Deploys of this apply that failed their health gate (the old release keeps serving). */
+  failed: DeployOutcome[];
   added: string[];
   removed: string[];
   /** Changes that only take effect at the next `berth up` (e.g. listener addresses). */
   warnings: string[];
 }
+
+export interface DeployOptions {
+  /** Resolve once the old replicas have drained and stopped, not at the swap. */
+  wait?: boolean;
+  command?: string[];
+  /** Code directory (absolute), replacing the app's cwd. */
+  dir?: string;
+  checksum?: string;
+  strategy?: Strategy;
+  timeoutMs?: number;
+  trigger?: string;
+}
+
+/** A deploy an apply or a restart asks for; without a trigger it takes the apply's. */
+type PendingDeploy = Omit<DeployRequest, 'trigger'> & { trigger?: string };
 
 export interface ControllerOptions {
   state: State;
@@ -32,21 +52,77 @@ export interface ControllerOptions {
 export class Controller {
   private spec: BerthSpec | undefined;
   readonly reconciler: Reconciler;
+  readonly deployer: Deployer;
+  /** Answers of replicas (from the edge's access entries), for automatic rollback. */
+  readonly feed = new ResponseFeed();
+  private readonly watches = new Map<string, Watch>();
 
   constructor(private readonly opts: ControllerOptions) {
     this.reconciler = new Reconciler(opts);
+    this.deployer = new Deployer({
+      ...opts,
+      converge: () => this.converge(),
+      stopped: (app) => this.reconciler.stopped(app),
+    });
   }
 
   current(): BerthSpec | undefined {
     return this.spec;
   }
 
-  /** Records the new spec (new releases where runtime settings changed) and converges. */
+  /**
+   * Records the new spec and converges: apps whose runtime settings changed are deployed as
+   * new releases (each through its health gate), the rest apply live (routes, health, policies).
+   */
   async apply(spec: BerthSpec, trigger: string): Promise<ApplyResult> {
-    const result = this.record(spec, trigger);
+    const first = this.spec === undefined;
+    const result: ApplyResult = { released: [], failed: [], added: [], removed: [], warnings: this.listenerWarnings(spec) };
     this.spec = spec;
+    const deploys = this.record(spec, result);
+    if (first) deploys.push(...this.interrupted());
     await this.converge();
+    const outcomes = await Promise.all(deploys.map((request) => this.deployNow({ ...request, trigger: request.trigger ?? trigger })));
+    for (const outcome of outcomes) {
+      result.released.push({ app: outcome.app, release: outcome.release });
+      if (outcome.status === 'failed') result.failed.push(outcome);
+    }
     return result;
+  }
+
+  /** `berth deploy`: a new release of the app, optionally with another command or code dir. */
+  async deploy(app: string, options: DeployOptions = {}): Promise<DeployOutcome> {
+    const file = this.processApp(app);
+    const row = this.opts.state.apps.get(app);
+    const overrides = { ...row?.overrides, ...(options.command ? { command: options.command } : {}), ...(options.dir ? { cwd: options.dir } : {}) };
+    const spec = withOverrides(file, overrides);
+    return this.deployNow({
+      spec, replicas: desiredReplicas(file, row), trigger: options.trigger ?? 'deploy', wait: options.wait ?? false,
+      ...(options.command || options.dir ? { pin: { overrides, fileHash: runtimeHash(file) } } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      timeoutMs: options.timeoutMs ?? file.deploy.timeoutMs,
+      ...(options.dir ? { source: { dir: options.dir, ...(options.checksum ? { checksum: options.checksum } : {}) } } : {}),
+    });
+  }
+
+  /** `berth rollback`: a deploy of an earlier release's runtime settings (default: the one before). */
+  async rollback(app: string, to?: number, why?: string): Promise<DeployOutcome> {
+    const file = this.processApp(app);
+    const row = this.opts.state.apps.get(app);
+    const target = this.rollbackTarget(app, row?.activeRelease ?? 0, to);
+    const old = JSON.parse(target.specJson) as ProcessAppSpec;
+    const overrides = runtimeOf(old);
+    return this.deployNow({
+      spec: withOverrides(file, overrides), replicas: desiredReplicas(file, row), trigger: `rollback to ${target.number}`,
+      pin: { overrides, fileHash: runtimeHash(file) },
+      timeoutMs: file.deploy.timeoutMs,
+      rollback: { reason: why ?? `rolled back to release ${target.number}` },
+      ...(target.sourceDir ? { source: { dir: target.sourceDir, ...(target.sourceChecksum ? { checksum: target.sourceChecksum } : {}) } } : {}),
+    });
+  }
+
+  releases(app: string, limit?: number): ReleaseRow[] {
+    this.processApp(app);
+    return this.opts.state.releases.list(app, limit);
   }
 
   async scale(app: string, replicas: number): Promise<void> {
@@ -70,13 +146,12 @@ export class Controller {
     await this.converge();
   }
 
-  /** A restart is a new release of the same spec: new replicas start, then the old ones stop. */
-  async restart(app: string): Promise<number> {
-    const spec = this.processApp(app);
-    const release = this.newRelease(spec, 'restart');
-    this.event(app, 'app.restarted', `restarting ${app} as release ${release}`);
-    await this.converge();
-    return release;
+  /** A restart is a deploy of the same spec: new replicas start, pass the gate, then the old ones stop. */
+  async restart(app: string): Promise<DeployOutcome> {
+    const file = this.processApp(app);
+    const row = this.opts.state.apps.get(app);
+    this.event(app, 'app.restarted', `restarting ${app}`);
+    return this.deployNow({ spec: effectiveSpec(file, row), replicas: desiredReplicas(file, row), trigger: 'restart', timeoutMs: file.deploy.timeoutMs });
   }
 
   status(): AppStatus[] {
@@ -86,10 +161,12 @@ export class Controller {
     return Object.values(this.spec.apps).map((app) => {
       const row = this.opts.state.apps.get(app.name);
       const startError = this.reconciler.startErrors.get(app.name);
+      const latest = isProcessApp(app) ? this.opts.state.releases.list(app.name, 1)[0] : undefined;
       return appStatus({
         app, health, replicas: replicas.filter((r) => r.app === app.name),
-        desired: isProcessApp(app) ? desiredReplicas(app, row) : 0,
-        ...(row ? { release: row.release } : {}),
+        desired: isProcessApp(app) && row ? this.desiredOf(app, row.release) : 0,
+        ...(row ? { release: row.activeRelease, deploying: row.release !== row.activeRelease ? row.release : undefined } : {}),
+        ...(latest?.status === 'failed' ? { lastFailure: { release: latest.number, reason: latest.reason ?? 'failed', lastLines: latest.failure?.lastLines ?? [] } } : {}),
         ...(startError ? { startError } : {}),
       });
     });
@@ -102,8 +179,35 @@ export class Controller {
       const known = Object.keys(this.spec?.apps ?? {}).join(', ') || 'none';
       throw new BerthError('APP.NOT_FOUND', `no app named "${name}" (apps: ${known})`);
     }
-    if (!isProcessApp(app)) throw new BerthError('APP.NOT_SCALABLE', `"${name}" is a static site served by the edge: it has no replicas to scale, stop, restart or read logs from`);
+    if (!isProcessApp(app)) throw new BerthError('APP.NOT_SCALABLE', `"${name}" is a static site served by the edge: it has no replicas to scale, stop, restart, deploy or read logs from`);
     return app;
+  }
+
+  /**
+   * Every deploy goes through here: a watch of the last release stops (a new deploy replaces
+   * it), and with deploy.auto_rollback a successful one is watched for its window.
+   */
+  private async deployNow(request: DeployRequest): Promise<DeployOutcome> {
+    const app = request.spec.name;
+    this.watches.get(app)?.stop();
+    const outcome = await this.deployer.deploy(request);
+    const spec = request.spec.deploy.autoRollback;
+    if (outcome.status === 'active' && spec && outcome.previous > 0 && !request.rollback) this.watch(outcome, spec);
+    return outcome;
+  }
+
+  private watch(outcome: DeployOutcome, spec: AutoRollbackSpec): void {
+    const { app, release, previous } = outcome;
+    const watch = watchRelease({ app, release, spec, feed: this.feed, edge: this.opts.edge });
+    this.watches.set(app, watch);
+    void watch.verdict.then(async (reason) => {
+      if (this.watches.get(app) === watch) this.watches.delete(app);
+      if (reason === undefined || this.deployer.inProgress(app) !== undefined) return;
+      this.opts.state.events.record({ app, level: 'error', kind: 'deploy.auto_rollback', message: `release ${release} of ${app}: ${reason}; rolling back to release ${previous}` });
+      await this.rollback(app, previous, `auto-rollback: ${reason}`);
+    }).catch((err: unknown) => {
+      this.opts.state.events.record({ app, level: 'error', kind: 'deploy.auto_rollback_failed', message: `automatic rollback of ${app} failed: ${(err as Error).message}` });
+    });
   }
 
   private converge(): Promise<void> {
@@ -112,42 +216,80 @@ export class Controller {
   }
 
   private desired(spec: BerthSpec): DesiredApp[] {
-    return Object.values(spec.apps).filter(isProcessApp).map((app) => {
-      const row = this.opts.state.apps.get(app.name);
-      return { spec: app, release: row?.release ?? 0, replicas: desiredReplicas(app, row) };
+    return Object.values(spec.apps).filter(isProcessApp).flatMap((file) => {
+      const row = this.opts.state.apps.get(file.name);
+      if (!row) return [];
+      // While a deploy is under way the new release runs the spec it was recorded with.
+      const running = row.release === row.activeRelease ? effectiveSpec(file, row) : { ...JSON.parse(row.specJson) as ProcessAppSpec, routes: file.routes };
+      return [{ spec: running, release: row.release, active: row.activeRelease, replicas: this.desiredOf(file, row.release) }];
     });
   }
 
-  private record(spec: BerthSpec, trigger: string): ApplyResult {
-    const result: ApplyResult = { released: [], added: [], removed: [], warnings: this.listenerWarnings(spec) };
-    const { apps } = this.opts.state;
-    this.opts.state.db.transaction(() => {
-      for (const app of Object.values(spec.apps).filter(isProcessApp)) {
-        const row = apps.get(app.name);
-        if (!row) result.added.push(app.name);
-        if (row && row.specHash === runtimeHash(app)) {
-          apps.upsertSpec(app.name, JSON.stringify(app), row.specHash, row.release);
-          continue;
-        }
-        result.released.push({ app: app.name, release: this.newRelease(app, trigger) });
-      }
-      for (const row of apps.all()) {
-        if (spec.apps[row.name]?.kind === 'process') continue;
-        apps.remove(row.name);
-        result.removed.push(row.name);
-      }
-    })();
-    for (const { app, release } of result.released) this.event(app, 'release.created', `release ${release} of ${app} (${trigger})`);
-    for (const app of result.removed) this.event(app, 'app.removed', `${app} removed from berth.yaml; stopping its replicas`);
-    return result;
+  /** No release yet (a first deploy that failed): nothing runs. */
+  private desiredOf(file: ProcessAppSpec, release: number): number {
+    return release === 0 ? 0 : desiredReplicas(file, this.opts.state.apps.get(file.name));
   }
 
-  private newRelease(app: ProcessAppSpec, trigger: string): number {
-    const specJson = JSON.stringify(app);
-    const hash = runtimeHash(app);
-    const release = this.opts.state.releases.create({ app: app.name, specHash: hash, specJson, source: app.command.join(' '), trigger });
-    this.opts.state.apps.upsertSpec(app.name, specJson, hash, release);
-    return release;
+  /** Apps whose effective runtime spec differs from what runs: each needs a deploy. */
+  private record(spec: BerthSpec, result: ApplyResult): PendingDeploy[] {
+    const { apps } = this.opts.state;
+    const deploys: PendingDeploy[] = [];
+    for (const file of Object.values(spec.apps).filter(isProcessApp)) {
+      const row = apps.get(file.name);
+      if (!row) result.added.push(file.name);
+      if (overridesDropped(file, row)) {
+        apps.setOverrides(file.name, undefined, undefined);
+        this.event(file.name, 'deploy.overrides_dropped', `berth.yaml changed ${file.name}'s command or settings: the file's values replace those of the last deploy or rollback`);
+      }
+      const effective = effectiveSpec(file, apps.get(file.name));
+      if (row && row.specHash === runtimeHash(effective)) continue;
+      deploys.push({ spec: effective, replicas: desiredReplicas(file, row), timeoutMs: file.deploy.timeoutMs, ...(row ? {} : { trigger: 'new app' }) });
+    }
+    for (const row of apps.all()) {
+      if (spec.apps[row.name]?.kind === 'process') continue;
+      apps.remove(row.name);
+      result.removed.push(row.name);
+      this.event(row.name, 'app.removed', `${row.name} removed from berth.yaml; stopping its replicas`);
+    }
+    return deploys;
+  }
+
+  /**
+   * After a daemon restart: a deploy the old daemon left half done. With an active release to
+   * fall back on, the new release is marked failed and the active one runs; without one (the
+   * first deploy of an app), the deploy is run again.
+   */
+  private interrupted(): PendingDeploy[] {
+    const { state } = this.opts;
+    const resumed: PendingDeploy[] = [];
+    for (const row of state.apps.all()) {
+      if (row.release === row.activeRelease) continue;
+      const file = this.spec?.apps[row.name];
+      if (row.activeRelease > 0 || !file || !isProcessApp(file)) {
+        state.releases.finish(row.name, row.release, 'failed', 'interrupted: the daemon stopped during the deploy');
+        const active = state.releases.get(row.name, row.activeRelease);
+        if (active) state.apps.upsertSpec(row.name, active.specJson, active.specHash, row.activeRelease);
+        this.event(row.name, 'deploy.interrupted', `the deploy of release ${row.release} was interrupted by a daemon restart; release ${row.activeRelease || 'none'} serves`);
+        continue;
+      }
+      resumed.push({ spec: effectiveSpec(file, row), replicas: desiredReplicas(file, row), trigger: 'resumed after a daemon restart', resume: row.release, timeoutMs: file.deploy.timeoutMs });
+    }
+    return resumed;
+  }
+
+  private rollbackTarget(app: string, active: number, to: number | undefined): ReleaseRow {
+    const releases = this.opts.state.releases.list(app, 1000);
+    const target = to !== undefined
+      ? releases.find((r) => r.number === to)
+      : releases.find((r) => r.number < active && (r.status === 'retired' || r.status === 'rolled_back'));
+    if (!target) {
+      throw new BerthError('RELEASE.NOT_FOUND', to !== undefined
+        ? `${app} has no release ${to} (berth releases ${app} lists them)`
+        : `${app} has no earlier release to roll back to`);
+    }
+    if (target.number === active) throw new BerthError('RELEASE.INVALID', `release ${to ?? target.number} is already the active release of ${app}`);
+    if (target.specJson === '') throw new BerthError('RELEASE.PRUNED', `release ${target.number} of ${app} was pruned (the last 5 inactive releases are kept); roll back to a newer one`);
+    return target;
   }
 
   private listenerWarnings(next: BerthSpec): string[] {

@@ -8,7 +8,13 @@ import type { AppRow } from '../state/index.js';
 
 export interface DesiredApp {
   spec: ProcessAppSpec;
+  /** The release to run: the active one, or the one a deploy is rolling out. */
   release: number;
+  /**
+   * The release that serves. While a deploy is under way (`release` ≠ `active`) both run:
+   * the new replicas wait, health-checked, until the deploy engine swaps them in.
+   */
+  active: number;
   replicas: number;
 }
 

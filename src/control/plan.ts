@@ -42,29 +42,36 @@ export function plan(desired: DesiredApp[], observed: ObservedReplica[]): Action
   return actions;
 }
 
-/** `oldPresent`: a replica of another release still exists (maybe stopping) and may hold the port. */
+/**
+ * `oldPresent`: a replica of another release still exists (maybe stopping) and may hold the port.
+ * During a deploy the active release keeps running beside the new one; the deploy engine swaps
+ * them (making the new release active), and then the old replicas stop.
+ */
 function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boolean): Action[] {
   const name = app.spec.name;
+  const deploying = app.active !== app.release;
   const current = replicas.filter((r) => r.release === app.release);
-  const old = replicas.filter((r) => r.release !== app.release);
-  const actions: Action[] = [];
-
+  // A fixed port cannot be shared: the old release has to go before the new one can start.
+  const mustWaitForOld = app.spec.port !== undefined && oldPresent;
+  const keep = (r: ObservedReplica) => deploying && r.release === app.active && !(app.spec.port !== undefined);
+  const actions: Action[] = replicas
+    .filter((r) => r.release !== app.release && !keep(r))
+    .map((r) => ({ kind: 'stop', id: r.id, app: name, reason: stopReason(app, r) }));
   for (const r of current) {
     if (r.index >= app.replicas) actions.push({ kind: 'stop', id: r.id, app: name, reason: `scaled to ${app.replicas}` });
   }
-  // A fixed port cannot be shared: the old release has to go before the new one can start.
-  const mustWaitForOld = app.spec.port !== undefined && oldPresent;
   if (!mustWaitForOld) {
     const have = new Set(current.map((r) => r.index));
     for (let i = 0; i < app.replicas; i++) {
       if (!have.has(i)) actions.push({ kind: 'start', app: name, release: app.release, index: i });
     }
   }
-  const newReady = current.filter((r) => r.index < app.replicas && r.ready).length === app.replicas;
-  if (old.length > 0 && (newReady || mustWaitForOld || app.replicas === 0)) {
-    for (const r of old) actions.push({ kind: 'stop', id: r.id, app: name, reason: `replaced by release ${app.release}` });
-  }
   return actions;
+}
+
+function stopReason(app: DesiredApp, r: ObservedReplica): string {
+  if (r.release === app.active) return `stopped first: port ${app.spec.port ?? '?'} cannot be shared with release ${app.release}`;
+  return r.release < app.release ? `replaced by release ${app.release}` : `release ${r.release} is not deployed`;
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

@@ -28,12 +28,16 @@ export class Reconciler {
   private desired: DesiredApp[] = [];
   /** Replicas out of rotation and on their way out (draining, then stopping). */
   private readonly leaving = new Set<string>();
-  private readonly stops = new Set<Promise<void>>();
+  /** Stops under way (drain, then signal), with the app they belong to. */
+  private readonly stops = new Map<Promise<void>, string>();
   private lastSnapshot = '';
   /** Why an app could not be started, until the next successful start. */
   readonly startErrors = new Map<string, string>();
   private running: Promise<void> | undefined;
-  private again = false;
+  /** Passes asked for, and passes begun after the last of those asks that have finished. */
+  private asked = 0;
+  private served = 0;
+  private waiters: Array<{ ticket: number; done: () => void }> = [];
   private closed = false;
 
   constructor(private readonly opts: ReconcilerOptions) {}
@@ -45,45 +49,71 @@ export class Reconciler {
     return this.request();
   }
 
-  /** Asks for a pass; resolves when a pass that started after this call has finished. */
+  /**
+   * Asks for a pass; resolves when a pass that started after this call has finished. Asks are
+   * numbered, so an ask that arrives while the loop is finishing is never lost.
+   */
   request(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
+    const ticket = ++this.asked;
+    const done = new Promise<void>((resolve) => this.waiters.push({ ticket, done: resolve }));
+    this.kick();
+    return done;
+  }
+
+  private kick(): void {
+    if (this.running || this.closed) return;
     this.running = this.loop().finally(() => {
       this.running = undefined;
+      if (this.served < this.asked) this.kick();
     });
-    return this.running;
+  }
+
+  /** Resolves the asks that the pass just finished has answered. */
+  private answer(upTo: number): void {
+    this.served = upTo;
+    const answered = this.waiters.filter((w) => w.ticket <= upTo);
+    this.waiters = this.waiters.filter((w) => w.ticket > upTo);
+    for (const w of answered) w.done();
   }
 
   /** Pushes the current routes and targets to the edge, unless they are what it already has. */
   pushEdge(): void {
     if (!this.spec || this.closed) return;
-    const snapshot = buildSnapshot(this.spec, this.opts.driver.list(), this.leaving);
+    const snapshot = buildSnapshot(this.spec, this.desired, this.opts.driver.list(), this.leaving);
     const key = JSON.stringify(snapshot);
     if (key === this.lastSnapshot) return;
     this.lastSnapshot = key;
     this.opts.edge.apply(snapshot);
   }
 
+  /** Resolves once the app's replicas on their way out have drained and stopped. */
+  async stopped(app: string): Promise<void> {
+    while (true) {
+      const pending = [...this.stops].filter(([, owner]) => owner === app).map(([stop]) => stop);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.running;
-    await Promise.all(this.stops);
+    this.answer(this.asked);
+    await Promise.all(this.stops.keys());
   }
 
   private async loop(): Promise<void> {
-    do {
-      this.again = false;
+    while (this.served < this.asked && !this.closed) {
+      const upTo = this.asked;
       try {
         await this.pass();
       } catch (err) {
         this.opts.logger.error({ err }, 'reconcile pass failed');
         this.opts.state.events.record({ level: 'error', kind: 'reconcile.failed', message: `reconcile failed: ${(err as Error).message}` });
       }
-    } while (this.again && !this.closed);
+      this.answer(upTo);
+    }
   }
 
   private async pass(): Promise<void> {
@@ -94,7 +124,7 @@ export class Reconciler {
     this.pushEdge();
     // What we just did may enable more (old replicas stop once new ones are ready). A start
     // that failed would fail again at once: the next trigger (apply, scale, restart) retries it.
-    if (done.every(Boolean)) this.again = true;
+    if (done.every(Boolean)) this.asked++;
   }
 
   private observe(): ObservedReplica[] {
@@ -119,7 +149,7 @@ export class Reconciler {
         this.stops.delete(stopping);
         void this.request();
       });
-    this.stops.add(stopping);
+    this.stops.set(stopping, action.app);
     return true;
   }
 
@@ -150,9 +180,10 @@ export class Reconciler {
     this.leaving.add(id);
     this.pushEdge(); // no new requests for it from now on
     try {
-      const drainMs = this.opts.drainTimeoutMs ?? 30_000;
+      const drainMs = this.drainTimeoutOf(app);
       if (!(await this.opts.edge.drained(id, drainMs))) {
-        this.opts.state.events.record({ app, level: 'warn', kind: 'replica.drain_timeout', message: `${id} still had requests in flight after ${drainMs}ms; stopping it anyway` });
+        const cut = await this.opts.edge.cut(id);
+        this.opts.state.events.record({ app, level: 'warn', kind: 'replica.drain_timeout', message: `${id} still had ${cut} request(s) or connection(s) open after the ${drainMs}ms drain timeout: they got 504 or were closed; stopping it` });
       }
       await this.opts.driver.stop(id);
       this.opts.state.replicas.remove(id);
@@ -160,6 +191,10 @@ export class Reconciler {
     } finally {
       this.leaving.delete(id);
     }
+  }
+
+  private drainTimeoutOf(app: string): number {
+    return this.desired.find((d) => d.spec.name === app)?.spec.deploy.drainTimeoutMs ?? this.opts.drainTimeoutMs ?? 30_000;
   }
 
   /** Keeps the replicas table in step with the runtime (for crash forensics and restarts). */

@@ -1,11 +1,14 @@
 /**
  * Builds the edge's routing snapshot from the spec and the replicas that are up. Pure.
+ * Replicas of the active release get requests; while a deploy is under way, the new release's
+ * replicas are standby targets: health-checked by the edge, given no requests until the swap.
  */
-import type { EdgeRoute, EdgeSnapshot, PoolConfig } from '../edge/types.js';
+import type { EdgeRoute, EdgeSnapshot, PoolConfig, Target } from '../edge/types.js';
 import type { BerthSpec } from '../spec/model.js';
 import type { ReplicaStatus } from '../runtime/driver.js';
+import type { DesiredApp } from './desired.js';
 
-export function buildSnapshot(spec: BerthSpec, replicas: ReplicaStatus[], leaving: ReadonlySet<string>): EdgeSnapshot {
+export function buildSnapshot(spec: BerthSpec, desired: DesiredApp[], replicas: ReplicaStatus[], leaving: ReadonlySet<string>): EdgeSnapshot {
   const routes: EdgeRoute[] = [];
   const pools: PoolConfig[] = [];
   for (const app of Object.values(spec.apps)) {
@@ -18,10 +21,18 @@ export function buildSnapshot(spec: BerthSpec, replicas: ReplicaStatus[], leavin
       });
     }
     if (app.kind !== 'process') continue;
+    const releases = desired.find((d) => d.spec.name === app.name);
     const targets = replicas
       .filter((r) => r.app === app.name && !leaving.has(r.id) && r.state !== 'stopping' && r.state !== 'stopped')
-      .map((r) => ({ id: r.id, host: r.host, port: r.port }));
+      .flatMap((r) => targetOf(r, releases));
     pools.push({ name: app.name, balance: app.balance, ...(app.health ? { health: app.health } : {}), targets });
   }
   return { routes, pools };
+}
+
+/** Active release: routed. Release being deployed: standby. Any other (leaving): none. */
+function targetOf(r: ReplicaStatus, releases: DesiredApp | undefined): Target[] {
+  if (!releases || r.release === releases.active) return [{ id: r.id, host: r.host, port: r.port }];
+  if (r.release === releases.release) return [{ id: r.id, host: r.host, port: r.port, standby: true }];
+  return [];
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { defaultRoutePolicy } from '../spec/defaults.js';
+import { DEFAULT_DEPLOY, defaultRoutePolicy } from '../spec/defaults.js';
 import { test } from 'node:test';
 import type { ReplicaStatus } from '../runtime/driver.js';
 import type { ProcessAppSpec } from '../spec/model.js';
@@ -7,7 +7,7 @@ import { appStatus } from './status.js';
 
 const app: ProcessAppSpec = {
   kind: 'process', name: 'web', routes: [{ host: 'web.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy() }], command: ['x'], cwd: '/',
-  replicas: 2, env: {}, balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1 },
+  replicas: 2, env: {}, balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1 }, deploy: DEFAULT_DEPLOY,
 };
 
 function replica(index: number, extra: Partial<ReplicaStatus> = {}): ReplicaStatus {

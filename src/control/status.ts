@@ -24,7 +24,12 @@ export interface AppStatus {
   kind: AppSpec['kind'];
   state: AppState;
   reason?: string;
+  /** The release that serves. */
   release?: number;
+  /** The release a deploy is rolling out, while one is under way. */
+  deploying?: number;
+  /** The newest release failed its deploy (the active one kept serving). */
+  lastFailure?: { release: number; reason: string; lastLines: string[] };
   desired: number;
   healthy: number;
   routes: string[];
@@ -37,6 +42,8 @@ export interface AppStatus {
 export interface AppStatusInput {
   app: AppSpec;
   release?: number;
+  deploying?: number | undefined;
+  lastFailure?: { release: number; reason: string; lastLines: string[] };
   desired: number;
   replicas: ReplicaStatus[];
   health: TargetHealth[];
@@ -54,7 +61,12 @@ export function appStatus(input: AppStatusInput): AppStatus {
   const current = replicas.filter((r) => r.release === input.release);
   const healthy = current.filter((r) => r.healthy).length;
   const warnings = [...new Set(input.replicas.flatMap((r) => (r.limitsWarning ? [r.limitsWarning] : [])))];
-  const base = { name: app.name, kind: app.kind, desired: input.desired, healthy, routes, replicas, warnings, ...(input.release !== undefined ? { release: input.release } : {}) };
+  const base = {
+    name: app.name, kind: app.kind, desired: input.desired, healthy, routes, replicas, warnings,
+    ...(input.release !== undefined ? { release: input.release } : {}),
+    ...(input.deploying !== undefined ? { deploying: input.deploying } : {}),
+    ...(input.lastFailure ? { lastFailure: input.lastFailure } : {}),
+  };
   return { ...base, ...stateOf(input, current, healthy) };
 }
 
@@ -68,9 +80,14 @@ function replicaView(r: ReplicaStatus, h: TargetHealth | undefined): ReplicaView
 
 function stateOf(input: AppStatusInput, current: ReplicaView[], healthy: number): { state: AppState; reason?: string; lastLines?: string[] } {
   if (input.startError) return { state: 'failed', reason: input.startError };
+  if (input.release === 0 && input.deploying === undefined && input.lastFailure) {
+    // No release ever passed its health gate: nothing serves.
+    return { state: 'failed', reason: `release ${input.lastFailure.release} failed: ${input.lastFailure.reason}`, lastLines: input.lastFailure.lastLines };
+  }
   if (input.desired === 0) return { state: 'stopped' };
   const looping = input.replicas.find((r) => r.release === input.release && r.state === 'crashloop');
   if (looping && healthy === 0) return { state: 'failed', reason: looping.reason ?? 'crash loop', lastLines: looping.lastLines };
+  if (input.deploying !== undefined) return { state: 'updating', reason: `deploying release ${input.deploying}` };
   const old = input.replicas.some((r) => r.release !== input.release);
   if (old) return { state: 'updating' };
   if (healthy >= input.desired) return { state: 'running' };

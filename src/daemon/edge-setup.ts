@@ -19,6 +19,8 @@ export interface EdgeSetupOptions {
   dataDir: string;
   state: State;
   logger: Logger;
+  /** Also sees every access entry (the control plane's automatic-rollback feed). */
+  onAccess?: (entry: AccessLogEntry) => void;
   /** Binds a listener, turning OS errors into messages that name the key. */
   bind: <T>(key: string, listen: Listen, fn: (listen: Listen) => Promise<T>) => Promise<T>;
 }
@@ -40,6 +42,7 @@ export class EdgeSetup {
     const onAccess = (entry: AccessLogEntry): void => {
       this.accessLog?.write(entry);
       store.write(entry);
+      opts.onAccess?.(entry);
     };
     this.edge = createEdge(opts.spec, { logger: opts.logger.child({ component: 'edge' }), onAccess });
   }

@@ -18,6 +18,7 @@ import type { CertificateStore } from '../tls/store.js';
 import { createHandler, type RequestHandler } from './handler.js';
 import type { Transition } from './health-state.js';
 import { startHttpsListener } from './https-listener.js';
+import { PauseHolds } from './pause.js';
 import { startListener, type Listener, type ListenerOptions } from './server.js';
 import { buildTable, emptyTable, type RoutingTable } from './table.js';
 import { UpstreamTarget, type UpstreamSettings } from './target.js';
@@ -66,6 +67,8 @@ export class Edge implements EdgeLike {
   private readonly logger: Logger;
   private readonly externalHealth: boolean;
   private readonly guards: GuardDeps;
+  /** Requests held for paused apps (pause.ts), shared by every listener. */
+  private readonly pauses: PauseHolds;
   private clientIp: ClientIpResolver;
   private closed = false;
   /** Where plain-HTTP requests are redirected once an HTTPS listener runs. */
@@ -89,6 +92,7 @@ export class Edge implements EdgeLike {
     this.externalHealth = options.externalHealth ?? false;
     this.guards = createGuardDeps({ logger: this.logger, rateLimits: options.rateLimits });
     this.clientIp = clientIpResolver(options.trustedProxies);
+    this.pauses = new PauseHolds({ pool: (name) => this.table.pools.get(name), logger: this.logger });
   }
 
   /** Replaces the trusted-proxy list for the requests that arrive from now on; a bad entry throws. */
@@ -155,6 +159,7 @@ export class Edge implements EdgeLike {
     const build = buildTable(snapshot, this.table, (pool, target) => this.createTarget(pool, target));
     for (const { target, health } of build.kept) target.monitor.update(health);
     this.table = build.table;
+    this.pauses.applied();
     for (const target of build.added) target.monitor.start();
     for (const target of build.retired) this.retire(target);
     for (const problem of build.problems) this.logger.warn({ problem }, 'edge snapshot problem');
@@ -173,6 +178,11 @@ export class Edge implements EdgeLike {
       const targets = this.table.pools.get(update.pool)?.targets ?? [];
       for (const target of targets) if (target.target.id === update.target) target.monitor.assume(update);
     }
+  }
+
+  /** Requests held right now for paused apps, per pool (pause.ts). */
+  held(): Map<string, number> {
+    return this.pauses.held();
   }
 
   health(): TargetHealth[] {
@@ -197,17 +207,18 @@ export class Edge implements EdgeLike {
   }
 
   /**
-   * Ends the WebSocket tunnels open to `targetId` (for a replica that is going away after
-   * its drain ran out of time); returns how many there were.
+   * For a replica going away after its drain ran out of time: requests still waiting on it get
+   * 504 and its WebSocket tunnels are closed. Returns how many requests and tunnels were open.
    */
-  closeUpgraded(targetId: string): number {
+  cut(targetId: string): number {
     const targets = [...this.table.pools.values()].flatMap((pool) => pool.targets).concat([...this.retiring.keys()]);
-    return targets.filter((target) => target.target.id === targetId).reduce((count, target) => count + target.tunnels.closeAll(), 0);
+    return targets.filter((target) => target.target.id === targetId).reduce((count, target) => count + target.cut(), 0);
   }
 
   /** Stops accepting, drains in-flight requests for up to `graceMs`, then closes upstreams. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
+    this.pauses.close();
     const deadline = Date.now() + graceMs;
     await Promise.all(this.listeners.splice(0).map((listener) => listener.close(graceMs)));
     const remaining = [...this.table.pools.values()].flatMap((pool) => pool.targets);
@@ -217,7 +228,7 @@ export class Edge implements EdgeLike {
   }
 
   private handlerFor(proto: 'http' | 'https'): RequestHandler {
-    return createHandler({ table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess, guards: this.guards, clientIp: (req) => this.clientIp(req), httpsPort: () => this.httpsPort });
+    return createHandler({ table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess, guards: this.guards, clientIp: (req) => this.clientIp(req), httpsPort: () => this.httpsPort, pauses: this.pauses });
   }
 
   private listenerOptions(proto: 'http' | 'https'): ListenerOptions {

@@ -28,6 +28,7 @@ const BY_CODE: ReadonlyMap<string, FailureKind> = new Map([
   ['UPSTREAM_CLOSED', 'closed'],
   ['UPSTREAM_SOCKET_CLOSED', 'reset'],
   ['UPSTREAM_RESPONSE_TIMEOUT', 'timeout'],
+  ['UPSTREAM_DRAIN_TIMEOUT', 'timeout'],
   ['UPSTREAM_ABORTED', 'aborted'],
   ['UND_ERR_CONNECT_TIMEOUT', 'connect'],
   ['UND_ERR_CLOSED', 'closed'],

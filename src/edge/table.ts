@@ -56,6 +56,7 @@ function indexTargets(table: RoutingTable): Map<string, UpstreamTarget> {
 
 function buildPool(config: PoolConfig, reusable: Map<string, UpstreamTarget>, createTarget: TargetFactory, build: TableBuild): UpstreamPool {
   const targets = new Map<string, UpstreamTarget>();
+  const standby = new Set<UpstreamTarget>();
   for (const target of config.targets) {
     const key = targetKey(config.name, target);
     if (targets.has(key)) continue;
@@ -65,8 +66,9 @@ function buildPool(config: PoolConfig, reusable: Map<string, UpstreamTarget>, cr
     const upstream = existing ?? createTarget(config, target);
     if (!existing) build.added.push(upstream);
     targets.set(key, upstream);
+    if (target.standby) standby.add(upstream);
   }
-  return new UpstreamPool(config.name, [...targets.values()], config.balance);
+  return new UpstreamPool(config.name, [...targets.values()], { balance: config.balance, standby, mode: config.mode, pauseMaxMs: config.pauseMaxMs });
 }
 
 function missingPools(snapshot: EdgeSnapshot, pools: ReadonlyMap<string, UpstreamPool>): string[] {

@@ -5,6 +5,7 @@
  */
 import type { HealthSpec } from '../spec/model.js';
 import type { Target, TargetHealth } from './types.js';
+import { UpstreamError } from './upstream-error.js';
 import type { Balanceable } from './balancer.js';
 import { HealthMonitor } from './health.js';
 import type { Transition } from './health-state.js';
@@ -84,5 +85,17 @@ export class UpstreamTarget implements Balanceable {
     this.monitor.stop();
     this.tunnels.closeAll();
     return this.connections.destroy();
+  }
+
+  /**
+   * The drain ran out of time: requests still waiting on the target get 504; a response
+   * already started is cut mid-body, except an event stream, which ends cleanly (relay.ts);
+   * WebSocket tunnels get a close frame 1001 each way (tunnel.ts). Returns how many were open.
+   */
+  cut(): number {
+    const open = this.inFlight;
+    this.tunnels.closeAll();
+    void this.connections.destroy(new UpstreamError('UPSTREAM_DRAIN_TIMEOUT', `the replica left the routing table and did not finish within its drain timeout`));
+    return open;
   }
 }

@@ -10,6 +10,11 @@ export interface Target {
   id: string;
   host: string;
   port: number;
+  /**
+   * Health-checked but given no requests: a new release's replica waiting for its deploy's
+   * health gate. Turning it off later (same id and address) keeps its health and connections.
+   */
+  standby?: boolean;
 }
 
 export interface PoolConfig {
@@ -19,7 +24,16 @@ export interface PoolConfig {
   /** Active HTTP check; when absent a TCP connect check decides readiness. */
   health?: HealthSpec;
   targets: Target[];
+  /**
+   * 'serve' (default); 'pause' holds new requests in arrival order until a snapshot sets
+   * 'serve' again (pause.ts); 'maintenance' answers 503 with a page. Health checks go on.
+   */
+  mode?: PoolMode;
+  /** A request held longer than this by 'pause' gets 503. Default 30 s. */
+  pauseMaxMs?: number;
 }
+
+export type PoolMode = 'serve' | 'pause' | 'maintenance';
 
 export type Backend =
   | { kind: 'proxy'; pool: string }
@@ -103,8 +117,11 @@ export interface EdgeLike {
   onHealthChange(listener: (health: TargetHealth) => void): () => void;
   health(): TargetHealth[];
   drained(targetId: string, timeoutMs: number): Promise<boolean>;
-  /** Ends the WebSocket tunnels to a target; how many there were (a cluster counts asynchronously). */
-  closeUpgraded(targetId: string): number | Promise<number>;
+  /**
+   * After a target's drain timeout: its requests still in flight get 504, its WebSocket
+   * tunnels close; how many were open (a cluster counts asynchronously).
+   */
+  cut(targetId: string): number | Promise<number>;
   /** Replaces the trusted-proxy CIDRs; a bad entry throws. */
   setTrustedProxies(trustedProxies: string[]): void;
   close(graceMs: number): Promise<void>;

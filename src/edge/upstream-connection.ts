@@ -155,7 +155,9 @@ export class UpstreamConnection {
     if (!this.busy) this.socket.destroy();
   }
 
-  destroy(): void {
+  /** Drops the connection now; an exchange in flight fails with `reason` (default: closed early). */
+  destroy(reason?: Error): void {
+    if (reason) this.socketError ??= reason;
     this.socket.destroy();
   }
 

@@ -14,7 +14,9 @@ export type UpstreamErrorCode =
   /** The client went away, so the upstream request was dropped. */
   | 'UPSTREAM_ABORTED'
   /** The target's response could not be parsed, or switched protocols unasked. */
-  | 'UPSTREAM_BAD_RESPONSE';
+  | 'UPSTREAM_BAD_RESPONSE'
+  /** The target left the routing table and its drain timeout ran out with the request in flight. */
+  | 'UPSTREAM_DRAIN_TIMEOUT';
 
 export class UpstreamError extends Error {
   constructor(

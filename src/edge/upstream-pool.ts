@@ -59,11 +59,11 @@ export class ConnectionPool implements ConnectionOwner {
   }
 
   /** Cuts every connection now. */
-  destroy(): Promise<void> {
+  destroy(reason?: Error): Promise<void> {
     this.closed = true;
     this.failWaiting();
     clearInterval(this.sweeper);
-    for (const connection of this.open) connection.destroy();
+    for (const connection of this.open) connection.destroy(reason);
     return this.whenEmpty();
   }
 

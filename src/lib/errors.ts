@@ -14,6 +14,11 @@ export type ErrorCode =
   | 'PORT.IN_USE'
   | 'PORT.RANGE_EXHAUSTED'
   | 'RUNTIME.START_FAILED'
+  | 'DEPLOY.IN_PROGRESS'
+  | 'DEPLOY.FAILED'
+  | 'RELEASE.NOT_FOUND'
+  | 'RELEASE.INVALID'
+  | 'RELEASE.PRUNED'
   | 'INTERNAL';
 
 export class BerthError extends Error {

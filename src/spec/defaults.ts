@@ -3,7 +3,7 @@
  * them to `berth.yaml`, and code that builds edge routes by hand (tests, benches) starts
  * from them.
  */
-import type { EdgeTimeouts, HeaderEdits, RoutePolicy, StaticCacheSpec } from './model.js';
+import type { DeploySpec, EdgeTimeouts, HeaderEdits, RoutePolicy, StaticCacheSpec } from './model.js';
 
 export const DEFAULT_TIMEOUTS: EdgeTimeouts = {
   headerMs: 10_000,
@@ -41,6 +41,8 @@ export const PROTECTED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'content-length', 'transfer-encoding', 'content-encoding', 'content-range', 'connection', 'keep-alive', 'trailer', 'upgrade',
   'x-request-id',
 ]);
+
+export const DEFAULT_DEPLOY: DeploySpec = { strategy: 'blue_green', timeoutMs: 30_000, drainTimeoutMs: 30_000 };
 
 export const DEFAULT_STATIC_CACHE: StaticCacheSpec = { maxAgeS: 3600, immutable: [] };
 

@@ -204,3 +204,13 @@ export function workerCount(description: string) {
     return n;
   }, { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 64 }], description });
 }
+
+/** `5%` or a fraction like 0.05 → a fraction from 0 to 1. */
+export function percentage(description: string) {
+  return field((value): number => {
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    const n = text?.endsWith('%') ? Number(text.slice(0, -1)) / 100 : asNumber(value);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) throw expected('a percentage like 5% (or a fraction from 0 to 1)', value);
+    return n;
+  }, { anyOf: [{ type: 'string', pattern: '^[0-9.]+%$' }, { type: 'number', minimum: 0, maximum: 1 }], description });
+}

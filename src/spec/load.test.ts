@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_TIMEOUTS, defaultRoutePolicy } from './defaults.js';
+import { DEFAULT_DEPLOY, DEFAULT_TIMEOUTS, defaultRoutePolicy } from './defaults.js';
 import { loadSpecFile, parseSpec } from './load.js';
 import { problemAt, problemsOf, tempProject } from './testkit.js';
 
@@ -64,7 +64,7 @@ test('a full berth.yaml loads into the exact normalized model', () => {
         port: 5002, replicas: 1, env: { KEY: 'value', N: '3', B: 'true' },
         health: { path: '/health', intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 1, unhealthyThreshold: 3, startPeriodMs: 0 },
         balance: 'least_conn', resources: { memoryBytes: 384 * 1024 * 1024, cpu: 0.3 },
-        stop: { signal: 'SIGTERM', graceMs: 10_000 },
+        stop: { signal: 'SIGTERM', graceMs: 10_000 }, deploy: DEFAULT_DEPLOY,
         routes: [
           { host: 'recipe.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
           { host: 'example.com', path: '/api/recipe', stripPrefix: true, policy: defaultRoutePolicy() },
@@ -82,7 +82,7 @@ test('defaults fill in everything left out', () => {
   assert.deepEqual(spec.portRange, { from: 20000, to: 29999 });
   assert.deepEqual(spec.apps.web, {
     name: 'web', kind: 'process', command: ['node', 'server.js'], cwd: dir, replicas: 1, env: {},
-    balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 10_000 },
+    balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 10_000 }, deploy: DEFAULT_DEPLOY,
     routes: [{ host: 'a.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy() }],
   });
   assert.equal(parseSpec('', join(dir, 'berth.yaml'), { env: {}, isRoot: true }).edge.http.port, 80);

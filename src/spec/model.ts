@@ -37,6 +37,25 @@ export interface ResourcesSpec {
   cpu?: number;
 }
 
+/** How new releases of an app are rolled out. */
+export interface DeploySpec {
+  strategy: 'blue_green';
+  /** The new release must be healthy within this, or it is stopped and the old one kept. */
+  timeoutMs: number;
+  /** After the swap, old replicas may finish requests for this long; stragglers get 504. */
+  drainTimeoutMs: number;
+  /** Swap back when the new release misbehaves within `windowMs` of its swap; absent = off. */
+  autoRollback?: AutoRollbackSpec;
+}
+
+export interface AutoRollbackSpec {
+  windowMs: number;
+  /** Share of 5xx responses (0–1) from the new release that triggers a rollback… */
+  maxErrorRate: number;
+  /** …once it has answered at least this many requests. */
+  minRequests: number;
+}
+
 export interface StopSpec {
   signal: NodeJS.Signals;
   graceMs: number;
@@ -121,6 +140,7 @@ export interface ProcessAppSpec extends AppBase {
   balance: Balance;
   resources: ResourcesSpec;
   stop: StopSpec;
+  deploy: DeploySpec;
 }
 
 export interface StaticAppSpec extends AppBase {

@@ -4,7 +4,7 @@
  * timeout vs interval) are reported here, each at the key to change.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_STATIC_CACHE } from './defaults.js';
+import { DEFAULT_DEPLOY, DEFAULT_STATIC_CACHE } from './defaults.js';
 import { buildPolicy, checkHeaderEdits, mergePolicy } from './policy.js';
 import { PolicyShape } from './policy-schema.js';
 import type { AppSpec, HealthSpec, ProcessAppSpec, RoutePolicy, RouteSpec, StaticAppSpec } from './model.js';
@@ -84,6 +84,18 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
       ...(raw.resources?.cpu !== undefined ? { cpu: raw.resources.cpu } : {}),
     },
     stop: { signal: raw.stop?.signal ?? 'SIGTERM', graceMs: raw.stop?.grace ?? 10_000 },
+    deploy: {
+      strategy: raw.deploy?.strategy ?? DEFAULT_DEPLOY.strategy,
+      timeoutMs: raw.deploy?.timeout ?? DEFAULT_DEPLOY.timeoutMs,
+      drainTimeoutMs: raw.deploy?.drain_timeout ?? DEFAULT_DEPLOY.drainTimeoutMs,
+      ...(raw.deploy?.auto_rollback ? {
+        autoRollback: {
+          windowMs: raw.deploy.auto_rollback.window ?? 60_000,
+          maxErrorRate: raw.deploy.auto_rollback.max_error_rate ?? 0.1,
+          minRequests: raw.deploy.auto_rollback.min_requests ?? 20,
+        },
+      } : {}),
+    },
     routes: [],
   };
 }

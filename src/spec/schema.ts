@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import {
   cidrList, command, cpuCount, duration, envMap, field, flag, host, listen, memorySize, oneOf, port, portRange, routePath,
-  signal, size, text, wholeNumber, workerCount,
+  percentage, signal, size, text, wholeNumber, workerCount,
 } from './fields.js';
 import { PolicyShape } from './policy-schema.js';
 import { describeValue } from './values.js';
@@ -42,6 +42,17 @@ const ResourcesSchema = z.strictObject({
   cpu: cpuCount('CPU limit as a fraction of cores, e.g. 0.3 (above 0, at most 64).').optional(),
 });
 
+const DeploySchema = z.strictObject({
+  strategy: oneOf(['blue_green'], 'blue_green (default): start every new replica, swap all at once when all are healthy.').optional(),
+  timeout: duration('The new release must be healthy within this, or it is stopped and the old one keeps serving (default 30s).').optional(),
+  drain_timeout: duration('After the swap, old replicas may finish their requests for this long; then stragglers get 504 and WebSockets are closed (default 30s).').optional(),
+  auto_rollback: z.strictObject({
+    window: duration('How long after the swap the new release is watched (default 60s).').optional(),
+    max_error_rate: percentage('Share of 5xx answers from the new release that triggers the rollback, e.g. 5% (default 10%).').optional(),
+    min_requests: wholeNumber(1, 'Answers needed before the error rate counts (default 20).').optional(),
+  }).describe('Swap back to the previous release when the new one answers too many 5xx or loses every healthy replica within the window after the swap. Off unless set.').optional(),
+});
+
 const StopSchema = z.strictObject({
   signal: signal('Signal sent to stop a replica (default SIGTERM).').optional(),
   grace: duration('Time to wait after the signal before SIGKILL (default 10s).').optional(),
@@ -66,6 +77,7 @@ export const AppSchema = z.strictObject({
   balance: oneOf(['round_robin', 'least_conn'], 'Load balancing across replicas (default round_robin).').optional(),
   resources: ResourcesSchema.describe('Per-replica resource limits.').optional(),
   stop: StopSchema.describe('How replicas are stopped.').optional(),
+  deploy: DeploySchema.describe('How new releases are rolled out: health gate and draining.').optional(),
   cache: StaticCacheSchema.describe('Static apps: Cache-Control of the files served.').optional(),
   spa: flag('Static apps: serve /index.html for unknown paths without a file extension (single-page apps; default false).').optional(),
   ...PolicyShape,

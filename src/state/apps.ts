@@ -1,6 +1,8 @@
 /**
- * What the daemon last converged to per app: the applied spec, its release number and the
- * operator's overrides (`berth scale`, `berth stop`), which survive restarts.
+ * What the daemon converges to per app: the spec being rolled out and its release number, the
+ * release that serves (`activeRelease`; the two differ while a deploy is under way), deploy
+ * overrides of berth.yaml (`berth deploy --command/--dir`), and the operator's overrides
+ * (`berth scale`, `berth stop`). All survive restarts.
  */
 import type { Db } from './db.js';
 
@@ -8,10 +10,27 @@ export interface AppRow {
   name: string;
   specJson: string;
   specHash: string;
+  /** The release being rolled out, or the active one when no deploy is under way. */
   release: number;
+  /** The release that serves traffic; 0 before the first deploy passed its health gate. */
+  activeRelease: number;
+  /** `berth deploy` overrides (command, cwd) applied over the file's spec. */
+  overrides?: DeployOverrides;
+  /** Runtime hash of the file's own spec when the overrides were made (a file change drops them). */
+  fileHash?: string;
   scaledReplicas: number | null;
   scaledFrom: number | null;
   stopped: boolean;
+}
+
+/** Runtime settings a deploy or a rollback set over berth.yaml's (see control/overrides.ts). */
+export interface DeployOverrides {
+  command?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  port?: number | null;
+  resources?: { memoryBytes?: number; cpu?: number };
+  stop?: { signal: string; graceMs: number };
 }
 
 interface RawAppRow {
@@ -19,6 +38,9 @@ interface RawAppRow {
   spec_json: string;
   spec_hash: string;
   release: number;
+  active_release: number;
+  overrides_json: string | null;
+  file_hash: string | null;
   scaled_replicas: number | null;
   scaled_from: number | null;
   stopped: number;
@@ -30,6 +52,9 @@ function fromRaw(r: RawAppRow): AppRow {
     specJson: r.spec_json,
     specHash: r.spec_hash,
     release: r.release,
+    activeRelease: r.active_release,
+    ...(r.overrides_json ? { overrides: JSON.parse(r.overrides_json) as DeployOverrides } : {}),
+    ...(r.file_hash ? { fileHash: r.file_hash } : {}),
     scaledReplicas: r.scaled_replicas,
     scaledFrom: r.scaled_from,
     stopped: r.stopped === 1,
@@ -54,6 +79,17 @@ export class AppsRepo {
       ON CONFLICT (name) DO UPDATE SET spec_json = excluded.spec_json, spec_hash = excluded.spec_hash,
         release = excluded.release, updated_at = excluded.updated_at
     `).run(name, specJson, specHash, release, Date.now());
+  }
+
+  /** A deploy of `release` starts; the active release keeps serving until it passes. */
+  setTarget(name: string, release: number): void {
+    this.db.prepare('UPDATE apps SET release = ?, updated_at = ? WHERE name = ?').run(release, Date.now(), name);
+  }
+
+  /** Deploy overrides, recorded with the file's runtime hash they were made against. */
+  setOverrides(name: string, overrides: DeployOverrides | undefined, fileHash: string | undefined): void {
+    this.db.prepare('UPDATE apps SET overrides_json = ?, file_hash = ?, updated_at = ? WHERE name = ?')
+      .run(overrides ? JSON.stringify(overrides) : null, fileHash ?? null, Date.now(), name);
   }
 
   setScale(name: string, replicas: number | null, from: number | null): void {

@@ -6,10 +6,10 @@ import { MetaRepo } from './meta.js';
 import { ReleasesRepo } from './releases.js';
 import { ReplicasRepo } from './replicas.js';
 
-export type { AppRow } from './apps.js';
+export type { AppRow, DeployOverrides } from './apps.js';
 export type { BerthEvent, NewEvent, EventLevel } from './events.js';
 export type { StoredLogLine } from './logs.js';
-export type { ReleaseRow } from './releases.js';
+export type { NewRelease, ReleaseFailure, ReleaseRow, ReleaseStatus, Strategy } from './releases.js';
 export type { ReplicaRow } from './replicas.js';
 
 /** All repositories over one database. */

@@ -63,6 +63,23 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX logs_app ON logs (app, id);
   `,
+  // Deploys: a release has a status; an app has the release that serves (active_release)
+  // besides the one being rolled out (release), and deploy overrides of berth.yaml.
+  `
+  ALTER TABLE releases ADD COLUMN status TEXT NOT NULL DEFAULT 'retired';
+  ALTER TABLE releases ADD COLUMN strategy TEXT NOT NULL DEFAULT 'blue_green';
+  ALTER TABLE releases ADD COLUMN source_dir TEXT;
+  ALTER TABLE releases ADD COLUMN source_checksum TEXT;
+  ALTER TABLE releases ADD COLUMN reason TEXT;
+  ALTER TABLE releases ADD COLUMN failure_json TEXT;
+  ALTER TABLE releases ADD COLUMN finished_at INTEGER;
+  ALTER TABLE apps ADD COLUMN active_release INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE apps ADD COLUMN overrides_json TEXT;
+  ALTER TABLE apps ADD COLUMN file_hash TEXT;
+  UPDATE apps SET active_release = release;
+  UPDATE releases SET status = 'active'
+    WHERE number = (SELECT release FROM apps WHERE apps.name = releases.app);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -77,13 +77,16 @@ describe('CLI and API against a running daemon', () => {
     const load = (async () => {
       while (!stop) if ((await get(d.edge, 'web.test', '/').catch(() => ({ status: 0 }))).status !== 200) failures++;
     })();
-    assert.equal((await d.cli(['restart', 'web'])).code, 0);
-    await eventually(async () => {
-      const s = await status(d, 'web');
-      return s.release === before + 1 && s.state === 'running';
-    }, 'restarted');
-    stop = true;
-    await load;
+    try {
+      assert.equal((await d.cli(['restart', 'web'])).code, 0);
+      await eventually(async () => {
+        const s = await status(d, 'web');
+        return s.release === before + 1 && s.state === 'running';
+      }, 'restarted');
+    } finally {
+      stop = true; // also when an assertion failed: the load loop must never outlive the test
+      await load;
+    }
     assert.equal(failures, 0);
   });
 
@@ -106,7 +109,7 @@ describe('CLI and API against a running daemon', () => {
   test('events record what happened', async () => {
     const r = await d.cli(['events', 'web', '--json']);
     const kinds = (JSON.parse(r.stdout) as { kind: string }[]).map((e) => e.kind);
-    for (const k of ['release.created', 'app.scaled', 'app.stopped', 'app.restarted']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
+    for (const k of ['deploy.started', 'deploy.swapped', 'deploy.finished', 'app.scaled', 'app.stopped', 'app.restarted']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
   });
 
   test('verbs on unknown or static apps fail clearly', async () => {

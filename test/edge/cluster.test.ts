@@ -173,7 +173,7 @@ describe('EdgeCluster with 2 workers', () => {
   test('trusted proxies are checked in the primary and reach every worker; tunnels are counted across workers', async () => {
     assert.throws(() => edge.setTrustedProxies(['not-a-cidr']));
     edge.setTrustedProxies(['127.0.0.1/32']);
-    assert.equal(await edge.closeUpgraded('b'), 0);
+    assert.equal(await edge.cut('b'), 0);
     const served = await spread(edge, port, 'app.test');
     assert.ok(served.every((s) => s.status === 200));
   });

@@ -108,7 +108,7 @@ test('upgrades with no route, no healthy target or a bad head are answered on th
   assert.equal(backend.hits, 0);
 });
 
-test('open WebSockets hold a retired target in draining until closeUpgraded() ends them', async (t) => {
+test('open WebSockets hold a retired target in draining until cut() ends them', async (t) => {
   const backend = await wsBackend('a');
   const edge = await startEdge({ routes: [proxyRoute('*', 'app')], pools: [pool('app', [backend])] });
   t.after(async () => {
@@ -125,7 +125,7 @@ test('open WebSockets hold a retired target in draining until closeUpgraded() en
   const echo = nextMessage(ws);
   ws.send('still here');
   assert.equal(await echo, 'still here');
-  assert.equal(edge.edge.closeUpgraded('a'), 1);
+  assert.equal(edge.edge.cut('a'), 1);
   await closed.promise;
   assert.equal(await edge.edge.drained('a', 5_000), true);
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { parseInput } from '../validate.js';
+import { settled } from './deploys.js';
 
 const AppParams = z.object({ app: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'app names are lower-case letters, digits and dashes') });
 const ScaleBody = z.object({ replicas: z.number().int().min(0).max(256) }).strict();
@@ -32,7 +33,6 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
   app.post('/v1/apps/:app/restart', async (req) => {
     const appName = name(req.params);
-    const release = await ctx.controller.restart(appName);
-    return { app: appName, release };
+    return settled(await ctx.controller.restart(appName));
   });
 }

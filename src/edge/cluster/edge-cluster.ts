@@ -40,8 +40,8 @@ type ListenOutcome = { ok: true; address: Address } | { ok: false; code?: string
 interface Owed {
   listens: PendingReplies<ListenOutcome>;
   drains: PendingReplies<boolean>;
-  /** WebSocket tunnels closed; 0 if the worker went away (its tunnels went with it). */
-  upgrades: PendingReplies<number>;
+  /** Requests and tunnels cut after a drain timeout; 0 if the worker went away (they went with it). */
+  cuts: PendingReplies<number>;
   /** Problems of a certificate update; undefined if the worker went away (its restart gets them). */
   certificates: PendingReplies<string[] | undefined>;
 }
@@ -165,10 +165,10 @@ export class EdgeCluster implements EdgeLike {
   }
 
   /** Ends the WebSocket tunnels to `targetId` in every worker; resolves with how many there were. */
-  async closeUpgraded(targetId: string): Promise<number> {
+  async cut(targetId: string): Promise<number> {
     const replies = this.supervisor.live().map((worker) => {
-      const { id, reply } = this.owedBy(worker).upgrades.open(5_000, () => 0);
-      worker.send({ type: 'close-upgraded', id, targetId });
+      const { id, reply } = this.owedBy(worker).cuts.open(5_000, () => 0);
+      worker.send({ type: 'cut', id, targetId });
       return reply;
     });
     return (await Promise.all(replies)).reduce((sum, count) => sum + count, 0);
@@ -241,8 +241,8 @@ export class EdgeCluster implements EdgeLike {
         return void owed.listens.settle(message.id, { ok: false, code: message.code, message: message.message });
       case 'drained':
         return void owed.drains.settle(message.id, message.drained);
-      case 'upgraded-closed':
-        return void owed.upgrades.settle(message.id, message.count);
+      case 'cut-done':
+        return void owed.cuts.settle(message.id, message.count);
       case 'certificates-synced':
         return void owed.certificates.settle(message.id, message.problems);
       case 'eject':
@@ -258,7 +258,7 @@ export class EdgeCluster implements EdgeLike {
 
   private owedBy(worker: EdgeWorker): Owed {
     let owed = this.owed.get(worker);
-    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), upgrades: new PendingReplies(), certificates: new PendingReplies() }));
+    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), cuts: new PendingReplies(), certificates: new PendingReplies() }));
     return owed;
   }
 
@@ -267,7 +267,7 @@ export class EdgeCluster implements EdgeLike {
     this.owed.delete(worker);
     owed?.listens.settleAll({ ok: false, message: `edge worker ${worker.index} exited before it was listening` });
     owed?.drains.settleAll(true);
-    owed?.upgrades.settleAll(0);
+    owed?.cuts.settleAll(0);
     owed?.certificates.settleAll(undefined);
     if (this.supervisor.live().length > 0) return;
     for (const entry of this.listens) entry.asked = entry.bound;

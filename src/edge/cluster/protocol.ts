@@ -62,7 +62,7 @@ export const primaryMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rate-decision'), id: idSchema, decision: decisionSchema }),
   z.object({ type: z.literal('shutdown'), graceMs: z.number().nonnegative() }),
   z.object({ type: z.literal('trusted-proxies'), cidrs: z.array(z.string()) }),
-  z.object({ type: z.literal('close-upgraded'), id: idSchema, targetId: z.string() }),
+  z.object({ type: z.literal('cut'), id: idSchema, targetId: z.string() }),
 ]);
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
@@ -74,7 +74,7 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('access'), entries: z.array(accessEntrySchema) }),
   z.object({ type: z.literal('rate-take'), id: idSchema, key: z.string(), limit: rateLimitSchema }),
   z.object({ type: z.literal('log'), line: z.string() }),
-  z.object({ type: z.literal('upgraded-closed'), id: idSchema, count: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('cut-done'), id: idSchema, count: z.number().int().nonnegative() }),
   /** The worker's store holds the new certificate files; `problems` are the files it left out. */
   z.object({ type: z.literal('certificates-synced'), id: idSchema, problems: z.array(z.string()) }),
 ]);

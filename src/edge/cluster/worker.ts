@@ -70,8 +70,8 @@ class WorkerProcess {
         return void this.shutdown(edge, message.graceMs);
       case 'trusted-proxies':
         return edge.setTrustedProxies(message.cidrs);
-      case 'close-upgraded':
-        return this.send({ type: 'upgraded-closed', id: message.id, count: edge.closeUpgraded(message.targetId) });
+      case 'cut':
+        return this.send({ type: 'cut-done', id: message.id, count: edge.cut(message.targetId) });
     }
   }
 

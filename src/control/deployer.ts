@@ -1,0 +1,169 @@
+/**
+ * The deploy engine. A deploy reads as a story: take the app's deploy lock → record a pending
+ * release → start its replicas beside the active ones (standby at the edge) → wait for the
+ * health gate → swap them in (one transaction makes the new release the one active release)
+ * → let the old replicas drain and stop. A release that fails the gate is stopped and the
+ * active release never stopped serving.
+ */
+import type { Logger } from 'pino';
+import type { EdgeLike } from '../edge/index.js';
+import { BerthError } from '../lib/errors.js';
+import type { Driver } from '../runtime/driver.js';
+import type { ProcessAppSpec } from '../spec/model.js';
+import type { DeployOverrides, State, Strategy } from '../state/index.js';
+import { runtimeHash } from './desired.js';
+import { healthGate, type GateResult } from './gate.js';
+
+export const DEFAULT_DEPLOY_TIMEOUT_MS = 30_000;
+/** Inactive releases whose spec is kept for `berth rollback`. */
+export const RELEASES_KEPT = 5;
+
+export interface DeployRequest {
+  /** The spec to run (berth.yaml's, with any deploy overrides applied). */
+  spec: ProcessAppSpec;
+  replicas: number;
+  /** Who or what asked: `apply`, `deploy`, `restart`, `rollback to 3`… */
+  trigger: string;
+  strategy?: Strategy;
+  timeoutMs?: number;
+  source?: { dir?: string; checksum?: string };
+  /** Resolve only once the old replicas have drained and stopped (default: at the swap). */
+  wait?: boolean;
+  /** When this deploy replaces the active release because of a rollback. */
+  rollback?: { reason: string };
+  /** A pending release to finish instead of recording a new one (after a daemon restart). */
+  resume?: number;
+  /**
+   * Runtime settings to keep over berth.yaml's once this release is active (deploy --command,
+   * rollback), with the file's runtime hash they were made against. A failed release pins nothing.
+   */
+  pin?: { overrides: DeployOverrides; fileHash: string };
+}
+
+export interface DeployOutcome {
+  app: string;
+  release: number;
+  /** The release that served before (0: none). */
+  previous: number;
+  status: 'active' | 'failed';
+  reason?: string;
+  lastCheck?: string;
+  lastLines?: string[];
+}
+
+export interface DeployerOptions {
+  state: State;
+  edge: EdgeLike;
+  driver: Driver;
+  logger: Logger;
+  /** Recomputes what should run from the state and converges to it. */
+  converge: () => Promise<void>;
+  /** Resolves once the app's leaving replicas have drained and stopped. */
+  stopped: (app: string) => Promise<void>;
+}
+
+export class Deployer {
+  /** Apps with a deploy under way, and the release it rolls out. */
+  private readonly running = new Map<string, number>();
+
+  constructor(private readonly opts: DeployerOptions) {}
+
+  /** The release a deploy of `app` is rolling out, if one is under way. */
+  inProgress(app: string): number | undefined {
+    return this.running.get(app);
+  }
+
+  async deploy(request: DeployRequest): Promise<DeployOutcome> {
+    const app = request.spec.name;
+    const busy = this.running.get(app);
+    if (busy !== undefined) {
+      throw new BerthError('DEPLOY.IN_PROGRESS', `a deploy of ${app} (release ${busy}) is under way; wait for it to finish (berth events ${app}) and try again`);
+    }
+    this.running.set(app, 0);
+    try {
+      return await this.run(request);
+    } finally {
+      this.running.delete(app);
+    }
+  }
+
+  private async run(request: DeployRequest): Promise<DeployOutcome> {
+    const app = request.spec.name;
+    const previous = this.opts.state.apps.get(app)?.activeRelease ?? 0;
+    const release = request.resume ?? this.record(request);
+    this.running.set(app, release);
+    this.event(app, 'deploy.started', `deploying release ${release} of ${app} (${request.trigger}); release ${previous || 'none'} keeps serving until it is healthy`);
+    await this.opts.converge();
+    const gate = await healthGate({
+      app, release, replicas: request.replicas, timeoutMs: request.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+      edge: this.opts.edge, driver: this.opts.driver,
+    });
+    if (!gate.ok) return this.fail(request, { release, previous }, gate);
+    return this.swap(request, { release, previous });
+  }
+
+  /** A pending release, made the app's target: its replicas start beside the active ones. */
+  private record(request: DeployRequest): number {
+    const { spec } = request;
+    const specJson = JSON.stringify(spec);
+    const hash = runtimeHash(spec);
+    const { state } = this.opts;
+    return state.db.transaction(() => {
+      const release = state.releases.create({
+        app: spec.name, specHash: hash, specJson, source: spec.command.join(' '), trigger: request.trigger,
+        ...(request.strategy ? { strategy: request.strategy } : {}),
+        ...(request.source?.dir ? { sourceDir: request.source.dir } : {}),
+        ...(request.source?.checksum ? { sourceChecksum: request.source.checksum } : {}),
+      });
+      state.apps.upsertSpec(spec.name, specJson, hash, release);
+      return release;
+    })();
+  }
+
+  private async swap(request: DeployRequest, at: { release: number; previous: number }): Promise<DeployOutcome> {
+    const app = request.spec.name;
+    const { state } = this.opts;
+    state.db.transaction(() => {
+      state.releases.activate(app, at.release, request.rollback ? 'rolled_back' : 'retired', request.rollback?.reason);
+      if (request.pin) state.apps.setOverrides(app, request.pin.overrides, request.pin.fileHash);
+    })();
+    this.event(app, 'deploy.swapped', `release ${at.release} of ${app} is healthy and now serves; release ${at.previous || 'none'} drains`);
+    await this.opts.converge();
+    const drained = this.opts.stopped(app).then(() => {
+      state.releases.prune(app, RELEASES_KEPT);
+      this.event(app, 'deploy.finished', `release ${at.release} of ${app} is active; the old replicas have drained and stopped`);
+    });
+    if (request.wait) await drained;
+    else drained.catch((err: unknown) => this.opts.logger.error({ err, app }, 'finishing a deploy failed'));
+    return { app, release: at.release, previous: at.previous, status: 'active' };
+  }
+
+  /** The new release is stopped; the active one (and its spec) stays as it was. */
+  private async fail(request: DeployRequest, at: { release: number; previous: number }, gate: Exclude<GateResult, { ok: true }>): Promise<DeployOutcome> {
+    const app = request.spec.name;
+    const { state } = this.opts;
+    state.db.transaction(() => {
+      state.releases.finish(app, at.release, 'failed', gate.reason, { ...(gate.lastCheck ? { lastCheck: gate.lastCheck } : {}), lastLines: gate.lastLines });
+      const active = at.previous ? state.releases.get(app, at.previous) : undefined;
+      if (active) state.apps.upsertSpec(app, active.specJson, active.specHash, at.previous);
+      else state.apps.setTarget(app, 0);
+    })();
+    const detail = [gate.lastCheck ? `last check: ${gate.lastCheck}` : '', ...gate.lastLines].filter(Boolean);
+    this.opts.state.events.record({
+      app, level: 'error', kind: 'deploy.failed',
+      message: `release ${at.release} of ${app} failed: ${gate.reason}; release ${at.previous || 'none'} keeps serving`,
+      data: { lastCheck: gate.lastCheck, lastLines: gate.lastLines },
+    });
+    this.opts.logger.warn({ app, release: at.release, reason: gate.reason, detail }, 'deploy failed');
+    await this.opts.converge();
+    return {
+      app, release: at.release, previous: at.previous, status: 'failed', reason: gate.reason,
+      ...(gate.lastCheck ? { lastCheck: gate.lastCheck } : {}), lastLines: gate.lastLines,
+    };
+  }
+
+  private event(app: string, kind: string, message: string): void {
+    this.opts.state.events.record({ app, kind, message });
+    this.opts.logger.info({ app, kind }, message);
+  }
+}
