@@ -11,6 +11,7 @@ import type { ClientIpResolver } from './guards/client-ip.js';
 import { runGuards, type GuardDeps } from './guards/pipeline.js';
 import { applyHttpsPolicy } from './https-redirect.js';
 import { admitBody } from './limits.js';
+import type { PauseHolds } from './pause.js';
 import { parseRequestTarget, type RequestTarget } from './path.js';
 import { proxy } from './proxy.js';
 import { requestHeadProblem } from './request-checks.js';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   clientIp?: ClientIpResolver;
   /** The port HTTPS is offered on (for 308 redirects), undefined without an HTTPS listener. */
   httpsPort?: () => number | undefined;
+  /** Paused apps' held requests and maintenance pages (pause.ts). */
+  pauses: PauseHolds;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -100,5 +103,6 @@ function toBackend(ex: Exchange, { route, path, target, table }: Routed, deps: H
   }
   const pool = table.pools.get(backend.pool);
   if (!pool) return sendText(ex, 503, `App ${quoted(route.app)} has no upstream pool yet`, { 'retry-after': '1' });
+  if (pool.mode !== 'serve') return deps.pauses.admit(ex, pool, (current) => proxy(ex, current, path + target.query, deps));
   return proxy(ex, pool, path + target.query, deps);
 }

@@ -17,7 +17,8 @@ import type { OutgoingRequest } from './upstream-request.js';
 /**
  * Resolves once the attempt is over: with the error when it failed before any response
  * header (the caller may retry), else undefined — the response was relayed, or cut off
- * mid-body, which cuts the client off too. A client gone before the response started
+ * mid-body, which cuts the client off too (an event stream of a target cut after its drain
+ * timeout ends cleanly instead). A client gone before the response started
  * resolves with an UPSTREAM_ABORTED error.
  */
 export function relay(connections: ConnectionPool, ex: Exchange, request: OutgoingRequest): Promise<Error | undefined> {
@@ -31,6 +32,8 @@ class ResponseRelay implements ExchangeSink {
   private ended = false;
   private settled = false;
   private sentAt = 0;
+  /** The app's response head, kept to tell an event stream when the target is cut. */
+  private rawHeaders?: string[];
 
   constructor(
     private readonly ex: Exchange,
@@ -66,6 +69,7 @@ class ResponseRelay implements ExchangeSink {
       this.settle(undefined);
       return;
     }
+    this.rawHeaders = rawHeaders;
     this.started = true;
   }
 
@@ -93,7 +97,12 @@ class ResponseRelay implements ExchangeSink {
   onError(err: Error): void {
     if (this.settled) return;
     if (!this.started) return this.settle(err);
-    this.ex.res.destroy();
+    if (endsCleanly(err, this.rawHeaders)) {
+      this.ex.res.off('drain', this.onDrain);
+      this.ex.res.end();
+    } else {
+      this.ex.res.destroy();
+    }
     this.settle(undefined);
   }
 
@@ -114,6 +123,22 @@ class ResponseRelay implements ExchangeSink {
     this.ex.res.off('close', this.onClientClose);
     this.done(failure);
   }
+}
+
+/**
+ * A Server-Sent Events stream whose target was cut after its drain timeout ends like a
+ * finished response (the client reconnects, to a live target); any other response cut
+ * mid-body is destroyed, so a truncated body never looks complete.
+ */
+function endsCleanly(err: Error, rawHeaders: readonly string[] | undefined): boolean {
+  if (!(err instanceof UpstreamError) || err.code !== 'UPSTREAM_DRAIN_TIMEOUT' || !rawHeaders) return false;
+  let eventStream = false;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]?.toLowerCase();
+    if (name === 'content-length') return false;
+    if (name === 'content-type') eventStream = /^\s*text\/event-stream\s*(;|$)/i.test(rawHeaders[i + 1] ?? '');
+  }
+  return eventStream;
 }
 
 function clientGone(): UpstreamError {

@@ -95,7 +95,10 @@ export class UpstreamTarget implements Balanceable {
   cut(): number {
     const open = this.inFlight;
     this.tunnels.closeAll();
-    void this.connections.destroy(new UpstreamError('UPSTREAM_DRAIN_TIMEOUT', `the replica left the routing table and did not finish within its drain timeout`));
+    const reason = new UpstreamError('UPSTREAM_DRAIN_TIMEOUT', `the replica left the routing table and did not finish within its drain timeout`);
+    // A target still in the table keeps serving: only what is open now is cut.
+    if (this.retired) void this.connections.destroy(reason);
+    else this.connections.cutOpen(reason);
     return open;
   }
 }

@@ -1,17 +1,10 @@
 /**
- * The open upgraded connections (WebSocket tunnels) of one upstream target. They count as
- * in-flight work: a retiring target is drained only once its tunnels have closed, and when
- * the drain runs out of time closeAll() ends them — both TCP connections get a FIN, and
- * sockets whose peer does not close within a second are destroyed.
+ * The open upgraded connections (WebSocket tunnels, tunnel.ts) of one upstream target. They
+ * count as in-flight work: a retiring target is drained only once its tunnels have closed,
+ * and when the drain runs out of time closeAll() ends them — a WebSocket with a close frame
+ * 1001 to each side at a frame boundary, any other tunnel with a FIN both ways.
  */
-import type { Duplex } from 'node:stream';
-
-export interface Tunnel {
-  client: Duplex;
-  upstream: Duplex;
-}
-
-const LINGER_MS = 1_000;
+import type { Tunnel } from './tunnel.js';
 
 export class Tunnels {
   private readonly open = new Set<Tunnel>();
@@ -21,13 +14,18 @@ export class Tunnels {
     return this.open.size;
   }
 
-  /** Tracks `tunnel` until either side closes (the other side is then destroyed too). */
+  /**
+   * Tracks `tunnel` until either side closes. The other side is then destroyed too, unless
+   * the tunnel is being closed gently (it ends on its own, its close frame may be on the way).
+   */
   add(tunnel: Tunnel): void {
     this.open.add(tunnel);
     const closed = (): void => {
       if (!this.open.delete(tunnel)) return;
-      tunnel.client.destroy();
-      tunnel.upstream.destroy();
+      if (!tunnel.isClosing) {
+        tunnel.client.destroy();
+        tunnel.upstream.destroy();
+      }
       if (this.open.size === 0) this.wakeWaiters();
     };
     tunnel.client.once('close', closed);
@@ -40,13 +38,10 @@ export class Tunnels {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Ends every open tunnel; returns how many there were. */
+  /** Ends every open tunnel gently; returns how many there were. */
   closeAll(): number {
     const count = this.open.size;
-    for (const tunnel of this.open) {
-      endGently(tunnel.client);
-      endGently(tunnel.upstream);
-    }
+    for (const tunnel of this.open) tunnel.close();
     return count;
   }
 
@@ -55,9 +50,4 @@ export class Tunnels {
     this.waiting = [];
     for (const resolve of waiting) resolve();
   }
-}
-
-function endGently(socket: Duplex): void {
-  socket.end();
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

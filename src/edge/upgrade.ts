@@ -2,7 +2,7 @@
  * WebSocket proxying (the listener's 'upgrade' event). An upgrade request is checked and
  * routed like any other, then sent to a healthy target with the forwarding headers plus the
  * Upgrade/Connection pair the handshake needs. A 101 answer is relayed and the two sockets
- * are piped both ways without buffering; the tunnel is tracked by its target (tunnels.ts).
+ * are joined both ways without buffering (tunnel.ts); the tunnel is tracked by its target (tunnels.ts).
  * Any other answer is relayed as a normal response and the connection closes. Until the
  * 101 arrives nothing the client sent after its head reaches the app, so a request
  * pipelined behind a refused upgrade is never forwarded unrouted.
@@ -16,12 +16,14 @@ import type { Logger } from 'pino';
 import { clientIpOf, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
 import { checkGuards, type GuardDeps, type Verdict } from './guards/pipeline.js';
 import { normalizeHost } from './host.js';
+import { MAINTENANCE_RETRY_AFTER_S } from './pause.js';
 import { parseRequestTarget } from './path.js';
 import type { UpstreamPool } from './pool.js';
 import { requestHeadProblem } from './request-checks.js';
 import { classifyFailure, errorCode } from './retry.js';
 import type { RoutingTable } from './table.js';
 import type { UpstreamTarget } from './target.js';
+import { Tunnel } from './tunnel.js';
 import type { EdgeRoute } from './types.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -39,6 +41,9 @@ export interface UpgradeDeps {
   /** The route's guards (IP lists, rate limit, basic auth) apply to upgrades as to requests. */
   guards: GuardDeps;
 }
+
+/** A paused app's upgrades are refused rather than held: a tunnel cannot wait in line. */
+const PAUSED_RETRY_AFTER: Record<string, string> = { 'retry-after': '5' };
 
 /** One upgrade request on its way; the client socket is raw (no ServerResponse). */
 interface Handshake {
@@ -78,6 +83,8 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 /** Passed the guards: on to a target; refused: the guard's answer, never reaching the app. */
 function admitted(hs: Handshake, pool: UpstreamPool, verdict: Verdict, deps: UpgradeDeps): void {
   if (verdict) return void answer(hs.client, verdict.status, verdict.message, hs.requestId, verdict.headers);
+  if (pool.mode === 'pause') return void answer(hs.client, 503, `App "${pool.name}" is paused; try again shortly`, hs.requestId, PAUSED_RETRY_AFTER);
+  if (pool.mode === 'maintenance') return void answer(hs.client, 503, `App "${pool.name}" is under maintenance`, hs.requestId, { 'retry-after': String(MAINTENANCE_RETRY_AFTER_S) });
   tryTargets(hs, pool, new Set(), deps);
 }
 
@@ -150,14 +157,12 @@ function openTunnel(hs: Handshake, target: UpstreamTarget, up: { res: IncomingMe
   up.socket.setTimeout(0);
   if (client.destroyed) return void up.socket.destroy();
   client.write(statusLine(101, up.res.statusMessage) + rawHeaderLines(up.res.rawHeaders) + `x-request-id: ${hs.requestId}\r\n\r\n`);
-  if (up.head.length > 0) client.write(up.head);
-  if (hs.head.length > 0) up.socket.write(hs.head);
   target.inFlight++;
-  target.tunnels.add({ client, upstream: up.socket });
+  const tunnel = new Tunnel(client, up.socket, { websocket: hs.websocket });
+  target.tunnels.add(tunnel);
   up.socket.once('close', () => target.inFlight--);
   up.socket.on('error', () => up.socket.destroy());
-  client.pipe(up.socket);
-  up.socket.pipe(client);
+  tunnel.start(hs.head, up.head);
 }
 
 /** Not 101: relay it as a plain response, then close. */

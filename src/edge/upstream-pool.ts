@@ -67,6 +67,14 @@ export class ConnectionPool implements ConnectionOwner {
     return this.whenEmpty();
   }
 
+  /**
+   * Cuts every open connection now (exchanges in flight fail with `reason`) but keeps the
+   * pool open: requests waiting in line and new ones get fresh connections.
+   */
+  cutOpen(reason: Error): void {
+    for (const connection of this.open) connection.destroy(reason);
+  }
+
   onFree(connection: UpstreamConnection): void {
     if (this.closed) return connection.close();
     const next = this.waiting.shift();
