@@ -42,6 +42,7 @@ function printStatus(d: DaemonView, apps: AppStatus[]): void {
   for (const a of apps) {
     const notes = [
       ...(a.reason ? [`${a.state}: ${a.reason}`] : []),
+      ...(a.mode ? [a.mode === 'pause' ? `paused: requests are held until berth resume ${a.name}` : `maintenance: requests get a 503 page until berth resume ${a.name}`] : []),
       ...(a.lastFailure ? [`last deploy failed: release ${a.lastFailure.release}: ${a.lastFailure.reason} (berth releases ${a.name})`] : []),
       ...a.warnings.map((w) => `warning: ${w}`),
       ...a.replicas.filter((r) => r.reason && r.reason !== a.reason).map((r) => `${r.id} ${r.state}: ${r.reason}`),

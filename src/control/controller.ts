@@ -125,6 +125,30 @@ export class Controller {
     return this.opts.state.releases.list(app, limit);
   }
 
+  /** Holds the app's new requests at the edge (in order) until resume, or 503 after `maxMs`. */
+  async pause(app: string, maxMs?: number): Promise<void> {
+    this.processApp(app);
+    this.opts.state.apps.setMode(app, 'pause', maxMs);
+    this.event(app, 'app.paused', `paused ${app}: new requests are held${maxMs ? ` for up to ${Math.round(maxMs / 1000)}s` : ''}`);
+    await this.converge();
+  }
+
+  /** Releases held requests in order and serves again (also ends maintenance). */
+  async resume(app: string): Promise<void> {
+    this.processApp(app);
+    this.opts.state.apps.setMode(app, 'serve');
+    this.event(app, 'app.resumed', `resumed ${app}: serving requests`);
+    await this.converge();
+  }
+
+  /** Every request to the app gets a 503 maintenance page with Retry-After until `resume`. */
+  async maintenance(app: string): Promise<void> {
+    this.processApp(app);
+    this.opts.state.apps.setMode(app, 'maintenance');
+    this.event(app, 'app.maintenance', `${app} is in maintenance: requests get a 503 page until berth resume ${app}`);
+    await this.converge();
+  }
+
   async scale(app: string, replicas: number): Promise<void> {
     const spec = this.processApp(app);
     this.opts.state.apps.setScale(app, replicas === spec.replicas ? null : replicas, replicas === spec.replicas ? null : spec.replicas);
@@ -168,6 +192,7 @@ export class Controller {
         ...(row ? { release: row.activeRelease, deploying: row.release !== row.activeRelease ? row.release : undefined } : {}),
         ...(latest?.status === 'failed' ? { lastFailure: { release: latest.number, reason: latest.reason ?? 'failed', lastLines: latest.failure?.lastLines ?? [] } } : {}),
         ...(startError ? { startError } : {}),
+        ...(row && row.mode !== 'serve' ? { mode: row.mode } : {}),
       });
     });
   }
@@ -221,7 +246,10 @@ export class Controller {
       if (!row) return [];
       // While a deploy is under way the new release runs the spec it was recorded with.
       const running = row.release === row.activeRelease ? effectiveSpec(file, row) : { ...JSON.parse(row.specJson) as ProcessAppSpec, routes: file.routes };
-      return [{ spec: running, release: row.release, active: row.activeRelease, replicas: this.desiredOf(file, row.release) }];
+      return [{
+        spec: running, release: row.release, active: row.activeRelease, replicas: this.desiredOf(file, row.release),
+        mode: row.mode, ...(row.pauseMaxMs !== undefined ? { pauseMaxMs: row.pauseMaxMs } : {}),
+      }];
     });
   }
 

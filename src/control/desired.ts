@@ -16,6 +16,9 @@ export interface DesiredApp {
    */
   active: number;
   replicas: number;
+  /** How the edge treats the app's requests (berth pause / maintenance). */
+  mode: 'serve' | 'pause' | 'maintenance';
+  pauseMaxMs?: number;
 }
 
 /**

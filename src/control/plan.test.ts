@@ -13,7 +13,7 @@ function app(name: string, extra: Partial<ProcessAppSpec> = {}): ProcessAppSpec 
 }
 
 function desired(name: string, release: number, replicas: number, extra: Partial<ProcessAppSpec> = {}): DesiredApp {
-  return { spec: app(name, extra), release, active: release, replicas };
+  return { spec: app(name, extra), release, active: release, replicas, mode: 'serve' };
 }
 
 function rep(app: string, release: number, index: number, ready = true, state = 'running'): ObservedReplica {

@@ -25,7 +25,11 @@ export function buildSnapshot(spec: BerthSpec, desired: DesiredApp[], replicas: 
     const targets = replicas
       .filter((r) => r.app === app.name && !leaving.has(r.id) && r.state !== 'stopping' && r.state !== 'stopped')
       .flatMap((r) => targetOf(r, releases));
-    pools.push({ name: app.name, balance: app.balance, ...(app.health ? { health: app.health } : {}), targets });
+    pools.push({
+      name: app.name, balance: app.balance, ...(app.health ? { health: app.health } : {}), targets,
+      ...(releases && releases.mode !== 'serve' ? { mode: releases.mode } : {}),
+      ...(releases?.pauseMaxMs !== undefined ? { pauseMaxMs: releases.pauseMaxMs } : {}),
+    });
   }
   return { routes, pools };
 }

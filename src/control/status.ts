@@ -30,6 +30,8 @@ export interface AppStatus {
   deploying?: number;
   /** The newest release failed its deploy (the active one kept serving). */
   lastFailure?: { release: number; reason: string; lastLines: string[] };
+  /** Set while `berth pause` or maintenance holds the app's requests. */
+  mode?: 'pause' | 'maintenance';
   desired: number;
   healthy: number;
   routes: string[];
@@ -44,6 +46,7 @@ export interface AppStatusInput {
   release?: number;
   deploying?: number | undefined;
   lastFailure?: { release: number; reason: string; lastLines: string[] };
+  mode?: 'pause' | 'maintenance';
   desired: number;
   replicas: ReplicaStatus[];
   health: TargetHealth[];
@@ -66,6 +69,7 @@ export function appStatus(input: AppStatusInput): AppStatus {
     ...(input.release !== undefined ? { release: input.release } : {}),
     ...(input.deploying !== undefined ? { deploying: input.deploying } : {}),
     ...(input.lastFailure ? { lastFailure: input.lastFailure } : {}),
+    ...(input.mode ? { mode: input.mode } : {}),
   };
   return { ...base, ...stateOf(input, current, healthy) };
 }

@@ -21,7 +21,12 @@ export interface AppRow {
   scaledReplicas: number | null;
   scaledFrom: number | null;
   stopped: boolean;
+  /** How the edge treats the app's requests: serve, hold them (pause), or a maintenance page. */
+  mode: AppMode;
+  pauseMaxMs?: number;
 }
+
+export type AppMode = 'serve' | 'pause' | 'maintenance';
 
 /** Runtime settings a deploy or a rollback set over berth.yaml's (see control/overrides.ts). */
 export interface DeployOverrides {
@@ -44,6 +49,8 @@ interface RawAppRow {
   scaled_replicas: number | null;
   scaled_from: number | null;
   stopped: number;
+  mode: AppMode;
+  pause_max_ms: number | null;
 }
 
 function fromRaw(r: RawAppRow): AppRow {
@@ -58,6 +65,8 @@ function fromRaw(r: RawAppRow): AppRow {
     scaledReplicas: r.scaled_replicas,
     scaledFrom: r.scaled_from,
     stopped: r.stopped === 1,
+    mode: r.mode,
+    ...(r.pause_max_ms !== null ? { pauseMaxMs: r.pause_max_ms } : {}),
   };
 }
 
@@ -90,6 +99,10 @@ export class AppsRepo {
   setOverrides(name: string, overrides: DeployOverrides | undefined, fileHash: string | undefined): void {
     this.db.prepare('UPDATE apps SET overrides_json = ?, file_hash = ?, updated_at = ? WHERE name = ?')
       .run(overrides ? JSON.stringify(overrides) : null, fileHash ?? null, Date.now(), name);
+  }
+
+  setMode(name: string, mode: AppMode, pauseMaxMs?: number): void {
+    this.db.prepare('UPDATE apps SET mode = ?, pause_max_ms = ?, updated_at = ? WHERE name = ?').run(mode, pauseMaxMs ?? null, Date.now(), name);
   }
 
   setScale(name: string, replicas: number | null, from: number | null): void {

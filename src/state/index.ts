@@ -6,7 +6,7 @@ import { MetaRepo } from './meta.js';
 import { ReleasesRepo } from './releases.js';
 import { ReplicasRepo } from './replicas.js';
 
-export type { AppRow, DeployOverrides } from './apps.js';
+export type { AppMode, AppRow, DeployOverrides } from './apps.js';
 export type { BerthEvent, NewEvent, EventLevel } from './events.js';
 export type { StoredLogLine } from './logs.js';
 export type { NewRelease, ReleaseFailure, ReleaseRow, ReleaseStatus, Strategy } from './releases.js';

@@ -76,6 +76,9 @@ const MIGRATIONS: string[] = [
   ALTER TABLE apps ADD COLUMN active_release INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE apps ADD COLUMN overrides_json TEXT;
   ALTER TABLE apps ADD COLUMN file_hash TEXT;
+  -- 'serve', 'pause' or 'maintenance', and how long a paused request may be held
+  ALTER TABLE apps ADD COLUMN mode TEXT NOT NULL DEFAULT 'serve';
+  ALTER TABLE apps ADD COLUMN pause_max_ms INTEGER;
   UPDATE apps SET active_release = release;
   UPDATE releases SET status = 'active'
     WHERE number = (SELECT release FROM apps WHERE apps.name = releases.app);

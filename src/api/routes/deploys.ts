@@ -22,6 +22,7 @@ const DeployBody = z.object({
 }).strict();
 
 const RollbackBody = z.object({ to: z.number().int().min(1).optional() }).strict();
+const PauseBody = z.object({ max_ms: z.number().int().min(100).max(3_600_000).optional().describe('hold requests at most this long, then 503 (default 30 s)') }).strict();
 const ReleasesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }).strict();
 
 export function deployRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -40,6 +41,22 @@ export function deployRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/v1/apps/:app/rollback', async (req) => {
     const body = parseInput(RollbackBody, req.body ?? {}, 'rollback body');
     return settled(await ctx.controller.rollback(name(req.params), body.to));
+  });
+  app.post('/v1/apps/:app/pause', async (req) => {
+    const body = parseInput(PauseBody, req.body ?? {}, 'pause body');
+    const appName = name(req.params);
+    await ctx.controller.pause(appName, body.max_ms);
+    return { app: appName, mode: 'pause' };
+  });
+  app.post('/v1/apps/:app/resume', async (req) => {
+    const appName = name(req.params);
+    await ctx.controller.resume(appName);
+    return { app: appName, mode: 'serve' };
+  });
+  app.post('/v1/apps/:app/maintenance', async (req) => {
+    const appName = name(req.params);
+    await ctx.controller.maintenance(appName);
+    return { app: appName, mode: 'maintenance' };
   });
   app.get('/v1/apps/:app/releases', async (req) => {
     const query = parseInput(ReleasesQuery, req.query ?? {}, 'releases query');
