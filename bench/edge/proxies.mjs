@@ -1,40 +1,13 @@
 // The proxies under test, each with one worker/thread and keep-alive to the backend. Each entry
 // writes its config into its own folder and returns the command that runs it in the foreground.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nginxProxy } from './nginx-conf.mjs';
 
 const BERTH_EDGE = join(import.meta.dirname, 'berth-edge.mjs');
 
 function nginx({ dir, port, backendPort, tools, nofile }, workers = 1) {
-  for (const tmp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, tmp));
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-worker_processes ${workers};
-worker_rlimit_nofile ${nofile};
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections ${nofile - 100}; }
-http {
-  access_log off;
-  keepalive_timeout 300s;
-  keepalive_requests 1000000;
-  client_body_temp_path ${join(dir, 'body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-`);
-  return { cmd: tools.nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] };
+  return nginxProxy({ dir, port, backendPort, tools, nofile, workers });
 }
 
 function haproxy({ dir, port, backendPort, tools, maxConnections }) {

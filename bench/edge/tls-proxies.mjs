@@ -2,8 +2,9 @@
 // self-signed ECDSA P-256 certificate made per run) with ALPN h2 and http/1.1, one
 // worker/thread, keep-alive HTTP/1.1 to the same backend.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nginxProxy } from './nginx-conf.mjs';
 
 const BERTH_EDGE_TLS = join(import.meta.dirname, 'berth-edge-tls.mjs');
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384';
@@ -21,41 +22,7 @@ export function benchCertificate(dir) {
 }
 
 function nginx({ dir, port, backendPort, tools, nofile, cert }) {
-  for (const tmp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, tmp));
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile ${nofile};
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections ${nofile - 100}; }
-http {
-  access_log off;
-  keepalive_timeout 300s;
-  keepalive_requests 1000000;
-  http2_max_requests 1000000;
-  client_body_temp_path ${join(dir, 'body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-    ssl_certificate ${cert.cert};
-    ssl_certificate_key ${cert.key};
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_ciphers ${TLS12_CIPHERS};
-    ssl_prefer_server_ciphers on;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-`);
-  return { cmd: tools.nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] };
+  return nginxProxy({ dir, port, backendPort, tools, nofile, tls: { cert: cert.cert, key: cert.key, ciphers: TLS12_CIPHERS } });
 }
 
 function haproxy({ dir, port, backendPort, tools, maxConnections, cert }) {
