@@ -94,11 +94,12 @@ export class Controller {
     const file = this.processApp(app);
     const row = this.opts.state.apps.get(app);
     const overrides = { ...row?.overrides, ...(options.command ? { command: options.command } : {}), ...(options.dir ? { cwd: options.dir } : {}) };
-    const spec = withOverrides(file, overrides);
+    const strategy = options.strategy ?? file.deploy.strategy;
+    const spec = { ...withOverrides(file, overrides), deploy: { ...file.deploy, strategy } };
     return this.deployNow({
       spec, replicas: desiredReplicas(file, row), trigger: options.trigger ?? 'deploy', wait: options.wait ?? false,
       ...(options.command || options.dir ? { pin: { overrides, fileHash: runtimeHash(file) } } : {}),
-      ...(options.strategy ? { strategy: options.strategy } : {}),
+      strategy,
       timeoutMs: options.timeoutMs ?? file.deploy.timeoutMs,
       ...(options.dir ? { source: { dir: options.dir, ...(options.checksum ? { checksum: options.checksum } : {}) } } : {}),
     });
@@ -249,6 +250,7 @@ export class Controller {
       return [{
         spec: running, release: row.release, active: row.activeRelease, replicas: this.desiredOf(file, row.release),
         mode: row.mode, ...(row.pauseMaxMs !== undefined ? { pauseMaxMs: row.pauseMaxMs } : {}),
+        ...(this.deployer.rollout(file.name) ? { rollout: this.deployer.rollout(file.name) } : {}),
       }];
     });
   }

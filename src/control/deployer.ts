@@ -12,6 +12,7 @@ import type { Driver } from '../runtime/driver.js';
 import type { ProcessAppSpec } from '../spec/model.js';
 import type { DeployOverrides, State, Strategy } from '../state/index.js';
 import { runtimeHash } from './desired.js';
+import type { Rollout } from './desired.js';
 import { healthGate, type GateResult } from './gate.js';
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 30_000;
@@ -65,8 +66,15 @@ export interface DeployerOptions {
 export class Deployer {
   /** Apps with a deploy under way, and the release it rolls out. */
   private readonly running = new Map<string, number>();
+  /** How far each rolling deploy has got. */
+  private readonly rollouts = new Map<string, Rollout>();
 
   constructor(private readonly opts: DeployerOptions) {}
+
+  /** How far a rolling deploy of `app` has got, while one is under way. */
+  rollout(app: string): Rollout | undefined {
+    return this.rollouts.get(app);
+  }
 
   /** The release a deploy of `app` is rolling out, if one is under way. */
   inProgress(app: string): number | undefined {
@@ -84,6 +92,7 @@ export class Deployer {
       return await this.run(request);
     } finally {
       this.running.delete(app);
+      this.rollouts.delete(app);
     }
   }
 
@@ -93,13 +102,39 @@ export class Deployer {
     const release = request.resume ?? this.record(request);
     this.running.set(app, release);
     this.event(app, 'deploy.started', `deploying release ${release} of ${app} (${request.trigger}); release ${previous || 'none'} keeps serving until it is healthy`);
-    await this.opts.converge();
-    const gate = await healthGate({
-      app, release, replicas: request.replicas, timeoutMs: request.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
-      edge: this.opts.edge, driver: this.opts.driver,
-    });
+    const rolling = request.spec.deploy.strategy === 'rolling' && previous > 0 && request.spec.port === undefined;
+    const gate = rolling ? await this.roll(request, release) : await this.gate(request, release, request.replicas);
     if (!gate.ok) return this.fail(request, { release, previous }, gate);
     return this.swap(request, { release, previous });
+  }
+
+  /** Starts the release's first `replicas` replicas and waits for them to be healthy. */
+  private async gate(request: DeployRequest, release: number, replicas: number): Promise<GateResult> {
+    await this.opts.converge();
+    return healthGate({
+      app: request.spec.name, release, replicas, timeoutMs: request.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+      edge: this.opts.edge, driver: this.opts.driver,
+    });
+  }
+
+  /**
+   * Rolling: `batch` new replicas at a time start, pass the gate and take over the requests of
+   * the old replicas with the same indexes, which drain and stop; then the next batch.
+   */
+  private async roll(request: DeployRequest, release: number): Promise<GateResult> {
+    const app = request.spec.name;
+    const { batch } = request.spec.deploy;
+    for (let routed = 0; routed < request.replicas;) {
+      const started = Math.min(request.replicas, routed + batch);
+      this.rollouts.set(app, { started, routed });
+      const gate = await this.gate(request, release, started);
+      if (!gate.ok) return gate;
+      routed = started;
+      this.rollouts.set(app, { started, routed });
+      await this.opts.converge();
+      this.event(app, 'deploy.batch', `release ${release} of ${app}: ${routed} of ${request.replicas} replica(s) swapped in`);
+    }
+    return { ok: true };
   }
 
   /** A pending release, made the app's target: its replicas start beside the active ones. */
@@ -111,7 +146,7 @@ export class Deployer {
     return state.db.transaction(() => {
       const release = state.releases.create({
         app: spec.name, specHash: hash, specJson, source: spec.command.join(' '), trigger: request.trigger,
-        ...(request.strategy ? { strategy: request.strategy } : {}),
+        strategy: request.strategy ?? spec.deploy.strategy,
         ...(request.source?.dir ? { sourceDir: request.source.dir } : {}),
         ...(request.source?.checksum ? { sourceChecksum: request.source.checksum } : {}),
       });

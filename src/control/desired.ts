@@ -6,6 +6,11 @@ import { createHash } from 'node:crypto';
 import type { AppSpec, ProcessAppSpec } from '../spec/model.js';
 import type { AppRow } from '../state/index.js';
 
+export interface Rollout {
+  started: number;
+  routed: number;
+}
+
 export interface DesiredApp {
   spec: ProcessAppSpec;
   /** The release to run: the active one, or the one a deploy is rolling out. */
@@ -16,6 +21,11 @@ export interface DesiredApp {
    */
   active: number;
   replicas: number;
+  /**
+   * A rolling deploy in progress: new replicas with index < `started` run, those with index
+   * < `routed` get requests (and the active release's replicas with those indexes leave).
+   */
+  rollout?: Rollout;
   /** How the edge treats the app's requests (berth pause / maintenance). */
   mode: 'serve' | 'pause' | 'maintenance';
   pauseMaxMs?: number;

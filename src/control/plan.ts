@@ -53,7 +53,8 @@ function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boole
   const current = replicas.filter((r) => r.release === app.release);
   // A fixed port cannot be shared: the old release has to go before the new one can start.
   const mustWaitForOld = app.spec.port !== undefined && oldPresent;
-  const keep = (r: ObservedReplica) => deploying && r.release === app.active && !(app.spec.port !== undefined);
+  const rollout = deploying ? app.rollout : undefined;
+  const keep = (r: ObservedReplica) => deploying && r.release === app.active && app.spec.port === undefined && r.index >= (rollout?.routed ?? 0);
   const actions: Action[] = replicas
     .filter((r) => r.release !== app.release && !keep(r))
     .map((r) => ({ kind: 'stop', id: r.id, app: name, reason: stopReason(app, r) }));
@@ -62,7 +63,8 @@ function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boole
   }
   if (!mustWaitForOld) {
     const have = new Set(current.map((r) => r.index));
-    for (let i = 0; i < app.replicas; i++) {
+    const upTo = Math.min(app.replicas, rollout?.started ?? app.replicas);
+    for (let i = 0; i < upTo; i++) {
       if (!have.has(i)) actions.push({ kind: 'start', app: name, release: app.release, index: i });
     }
   }
@@ -70,6 +72,7 @@ function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boole
 }
 
 function stopReason(app: DesiredApp, r: ObservedReplica): string {
+  if (r.release === app.active && app.spec.port === undefined) return `replaced by release ${app.release} (rolling)`;
   if (r.release === app.active) return `stopped first: port ${app.spec.port ?? '?'} cannot be shared with release ${app.release}`;
   return r.release < app.release ? `replaced by release ${app.release}` : `release ${r.release} is not deployed`;
 }

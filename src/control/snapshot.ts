@@ -34,9 +34,15 @@ export function buildSnapshot(spec: BerthSpec, desired: DesiredApp[], replicas: 
   return { routes, pools };
 }
 
-/** Active release: routed. Release being deployed: standby. Any other (leaving): none. */
+/**
+ * Active release: routed. Release being deployed: standby. Any other (leaving): none. In a
+ * rolling deploy the first `routed` indexes have moved to the new release.
+ */
 function targetOf(r: ReplicaStatus, releases: DesiredApp | undefined): Target[] {
-  if (!releases || r.release === releases.active) return [{ id: r.id, host: r.host, port: r.port }];
-  if (r.release === releases.release) return [{ id: r.id, host: r.host, port: r.port, standby: true }];
+  const target = { id: r.id, host: r.host, port: r.port };
+  if (!releases || releases.release === releases.active) return r.release === releases?.active || !releases ? [target] : [];
+  const moved = r.index < (releases.rollout?.routed ?? 0);
+  if (r.release === releases.active) return moved ? [] : [target];
+  if (r.release === releases.release) return moved ? [target] : [{ ...target, standby: true }];
   return [];
 }

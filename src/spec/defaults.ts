@@ -42,7 +42,7 @@ export const PROTECTED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'x-request-id',
 ]);
 
-export const DEFAULT_DEPLOY: DeploySpec = { strategy: 'blue_green', timeoutMs: 30_000, drainTimeoutMs: 30_000 };
+export const DEFAULT_DEPLOY: DeploySpec = { strategy: 'blue_green', batch: 1, timeoutMs: 30_000, drainTimeoutMs: 30_000 };
 
 export const DEFAULT_STATIC_CACHE: StaticCacheSpec = { maxAgeS: 3600, immutable: [] };
 

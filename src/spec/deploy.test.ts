@@ -14,7 +14,7 @@ test('deploy settings: defaults, timeouts and automatic rollback', () => {
   assert.deepEqual(plain.apps.web?.kind === 'process' && plain.apps.web.deploy, DEFAULT_DEPLOY);
   const tuned = load(app('{ timeout: 2m, drain_timeout: 5s, auto_rollback: { window: 30s, max_error_rate: 5%, min_requests: 50 } }'));
   assert.deepEqual(tuned.apps.web?.kind === 'process' && tuned.apps.web.deploy, {
-    strategy: 'blue_green', timeoutMs: 120_000, drainTimeoutMs: 5_000,
+    strategy: 'blue_green', batch: 1, timeoutMs: 120_000, drainTimeoutMs: 5_000,
     autoRollback: { windowMs: 30_000, maxErrorRate: 0.05, minRequests: 50 },
   });
   const defaults = load(app('{ auto_rollback: {} }'));
@@ -23,7 +23,7 @@ test('deploy settings: defaults, timeouts and automatic rollback', () => {
 
 test('bad deploy settings are reported at their keys', () => {
   const { problems } = problemsOf(() => load(app('{ strategy: canary, timeout: soon, auto_rollback: { max_error_rate: 150% } }')));
-  assert.match(problemAt(problems, 'apps.web.deploy.strategy').message, /one of blue_green/);
+  assert.match(problemAt(problems, 'apps.web.deploy.strategy').message, /one of blue_green, rolling/);
   assert.match(problemAt(problems, 'apps.web.deploy.timeout').message, /a duration/);
   assert.match(problemAt(problems, 'apps.web.deploy.auto_rollback.max_error_rate').message, /a percentage like 5%/);
 });

@@ -39,7 +39,10 @@ export interface ResourcesSpec {
 
 /** How new releases of an app are rolled out. */
 export interface DeploySpec {
-  strategy: 'blue_green';
+  /** blue_green: all new replicas, one swap. rolling: `batch` at a time, each swapped when healthy. */
+  strategy: 'blue_green' | 'rolling';
+  /** Replicas replaced per step of a rolling deploy. */
+  batch: number;
   /** The new release must be healthy within this, or it is stopped and the old one kept. */
   timeoutMs: number;
   /** After the swap, old replicas may finish requests for this long; stragglers get 504. */

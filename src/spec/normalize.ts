@@ -86,6 +86,7 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
     stop: { signal: raw.stop?.signal ?? 'SIGTERM', graceMs: raw.stop?.grace ?? 10_000 },
     deploy: {
       strategy: raw.deploy?.strategy ?? DEFAULT_DEPLOY.strategy,
+      batch: raw.deploy?.batch ?? DEFAULT_DEPLOY.batch,
       timeoutMs: raw.deploy?.timeout ?? DEFAULT_DEPLOY.timeoutMs,
       drainTimeoutMs: raw.deploy?.drain_timeout ?? DEFAULT_DEPLOY.drainTimeoutMs,
       ...(raw.deploy?.auto_rollback ? {

@@ -43,7 +43,8 @@ const ResourcesSchema = z.strictObject({
 });
 
 const DeploySchema = z.strictObject({
-  strategy: oneOf(['blue_green'], 'blue_green (default): start every new replica, swap all at once when all are healthy.').optional(),
+  strategy: oneOf(['blue_green', 'rolling'], 'blue_green (default): start every new replica, swap all at once when all are healthy. rolling: replace `batch` replicas at a time, each batch swapped in when healthy.').optional(),
+  batch: wholeNumber(1, 'Replicas replaced per step of a rolling deploy (default 1).').optional(),
   timeout: duration('The new release must be healthy within this, or it is stopped and the old one keeps serving (default 30s).').optional(),
   drain_timeout: duration('After the swap, old replicas may finish their requests for this long; then stragglers get 504 and WebSockets are closed (default 30s).').optional(),
   auto_rollback: z.strictObject({

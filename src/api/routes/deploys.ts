@@ -30,11 +30,11 @@ export function deployRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post('/v1/apps/:app/deploy', async (req) => {
     const body = parseInput(DeployBody, req.body ?? {}, 'deploy body');
-    if (body.strategy === 'rolling') throw new BerthError('REQUEST.INVALID', 'the rolling strategy is not available yet; deploy with blue_green (the default)');
     return settled(await ctx.controller.deploy(name(req.params), {
       ...(body.command ? { command: body.command } : {}),
       ...(body.dir ? { dir: body.dir } : {}),
       ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
+      ...(body.strategy ? { strategy: body.strategy } : {}),
       ...(body.wait ? { wait: true } : {}),
     }));
   });
