@@ -78,8 +78,10 @@ export class Controller {
     const first = this.spec === undefined;
     const result: ApplyResult = { released: [], failed: [], added: [], removed: [], warnings: this.listenerWarnings(spec) };
     this.spec = spec;
-    const deploys = this.record(spec, result);
-    if (first) deploys.push(...this.interrupted());
+    // A deploy the last daemon left half done is settled first, so that the file is then
+    // compared with the release that really serves (and a change in it is deployed again).
+    const resumed = first ? this.interrupted() : [];
+    const deploys = [...resumed, ...this.record(spec, result).filter((d) => !resumed.some((r) => r.spec.name === d.spec.name))];
     await this.converge();
     const outcomes = await Promise.all(deploys.map((request) => this.deployNow({ ...request, trigger: request.trigger ?? trigger })));
     for (const outcome of outcomes) {
