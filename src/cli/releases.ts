@@ -7,7 +7,8 @@ import { printJson, type Verb } from './verb.js';
 const usage = `berth releases APP [-n N] [--data-dir DIR] [--json]
 
 Lists APP's releases, newest first: number, status (pending, active, failed, retired,
-rolled_back), when, what triggered it, its command, and why it failed or was rolled back.`;
+rolled_back), when, what triggered it, a fingerprint of its code directory, its command, and
+why it failed or was rolled back.`;
 
 export const releases: Verb = {
   name: 'releases',
@@ -20,8 +21,9 @@ export const releases: Verb = {
     const app = positionals[0] as string;
     const list = await ApiClient.fromFlags(values).get<Omit<ReleaseRow, 'specJson'>[]>(`/v1/apps/${encodeURIComponent(app)}/releases?limit=${limit}`);
     if (values.json) printJson(list);
-    else console.log(table(['RELEASE', 'STATUS', 'CREATED', 'TRIGGER', 'COMMAND', 'NOTE'], list.map((r) => [
-      String(r.number), r.status, new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19), r.trigger, r.source, r.reason ?? '',
+    else console.log(table(['RELEASE', 'STATUS', 'CREATED', 'TRIGGER', 'CODE', 'COMMAND', 'NOTE'], list.map((r) => [
+      String(r.number), r.status, new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19), r.trigger,
+      r.sourceChecksum ?? '-', r.source, r.reason ?? '',
     ])));
     return 0;
   },

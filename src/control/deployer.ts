@@ -14,6 +14,7 @@ import type { DeployOverrides, State, Strategy } from '../state/index.js';
 import { runtimeHash } from './desired.js';
 import type { Rollout } from './desired.js';
 import { healthGate, type GateResult } from './gate.js';
+import { fingerprintDir } from './source.js';
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 30_000;
 /** Inactive releases whose spec is kept for `berth rollback`. */
@@ -99,7 +100,7 @@ export class Deployer {
   private async run(request: DeployRequest): Promise<DeployOutcome> {
     const app = request.spec.name;
     const previous = this.opts.state.apps.get(app)?.activeRelease ?? 0;
-    const release = request.resume ?? this.record(request);
+    const release = request.resume ?? this.record(request, await this.source(request));
     this.running.set(app, release);
     this.event(app, 'deploy.started', `deploying release ${release} of ${app} (${request.trigger}); release ${previous || 'none'} keeps serving until it is healthy`);
     const rolling = request.spec.deploy.strategy === 'rolling' && previous > 0 && request.spec.port === undefined;
@@ -137,8 +138,19 @@ export class Deployer {
     return { ok: true };
   }
 
+  /** The code directory (the app's working directory) and its fingerprint; none if unreadable. */
+  private async source(request: DeployRequest): Promise<{ dir?: string; checksum?: string }> {
+    const dir = request.source?.dir ?? request.spec.cwd;
+    try {
+      return { dir, checksum: request.source?.checksum ?? await fingerprintDir(dir) };
+    } catch (err) {
+      this.opts.logger.warn({ err, dir }, 'could not fingerprint the code directory');
+      return { dir };
+    }
+  }
+
   /** A pending release, made the app's target: its replicas start beside the active ones. */
-  private record(request: DeployRequest): number {
+  private record(request: DeployRequest, source: { dir?: string; checksum?: string }): number {
     const { spec } = request;
     const specJson = JSON.stringify(spec);
     const hash = runtimeHash(spec);
@@ -147,8 +159,8 @@ export class Deployer {
       const release = state.releases.create({
         app: spec.name, specHash: hash, specJson, source: spec.command.join(' '), trigger: request.trigger,
         strategy: request.strategy ?? spec.deploy.strategy,
-        ...(request.source?.dir ? { sourceDir: request.source.dir } : {}),
-        ...(request.source?.checksum ? { sourceChecksum: request.source.checksum } : {}),
+        ...(source.dir ? { sourceDir: source.dir } : {}),
+        ...(source.checksum ? { sourceChecksum: source.checksum } : {}),
       });
       state.apps.upsertSpec(spec.name, specJson, hash, release);
       return release;
