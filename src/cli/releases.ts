@@ -1,4 +1,4 @@
-import type { ReleaseRow } from '../state/index.js';
+import type { ReleaseView } from '../control/controller.js';
 import { CLIENT_OPTIONS, parse, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { table } from './table.js';
@@ -19,7 +19,7 @@ export const releases: Verb = {
     const limit = values.lines ?? '20';
     if (!/^\d+$/.test(limit) || Number(limit) < 1) throw new UsageError(`-n must be a whole number ≥ 1 (got "${limit}")`, usage);
     const app = positionals[0] as string;
-    const list = await ApiClient.fromFlags(values).get<Omit<ReleaseRow, 'specJson'>[]>(`/v1/apps/${encodeURIComponent(app)}/releases?limit=${limit}`);
+    const list = await ApiClient.fromFlags(values).get<ReleaseView[]>(`/v1/apps/${encodeURIComponent(app)}/releases?limit=${limit}`);
     if (values.json) printJson(list);
     else console.log(table(['RELEASE', 'STATUS', 'CREATED', 'TRIGGER', 'CODE', 'COMMAND', 'NOTE'], list.map((r) => [
       String(r.number), r.status, new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19), r.trigger,

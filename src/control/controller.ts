@@ -39,6 +39,9 @@ export interface DeployOptions {
   trigger?: string;
 }
 
+/** A release as the API lists it (its spec left out). */
+export type ReleaseView = Omit<ReleaseRow, 'specJson'>;
+
 /** A deploy an apply or a restart asks for; without a trigger it takes the apply's. */
 type PendingDeploy = Omit<DeployRequest, 'trigger'> & { trigger?: string };
 
