@@ -60,7 +60,7 @@ export class Daemon {
     const orphans = await this.driver.cleanupOrphans();
     if (orphans > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `stopped ${orphans} process(es) left by an earlier daemon that did not shut down cleanly` });
     this.state.replicas.clear();
-    this.edge = new EdgeSetup({
+    this.edge = await EdgeSetup.create({
       spec: spec.edge, dataDir, state: this.state, logger, bind: (key, l, fn) => this.listen(key, l, fn),
       onAccess: (entry) => this.controller.feed.record(entry.target, entry.status),
     });

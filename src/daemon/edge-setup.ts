@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { AccessLog, Edge, type AccessLogEntry, type EdgeLike, type TargetHealth } from '../edge/index.js';
-import { EdgeCluster } from '../edge/cluster/index.js';
 import type { BerthError } from '../lib/errors.js';
 import type { EdgeSpec, Listen } from '../spec/model.js';
 import type { State } from '../state/index.js';
@@ -31,20 +30,23 @@ export interface Address {
 }
 
 export class EdgeSetup {
-  readonly edge: EdgeLike;
-  private readonly accessLog?: AccessLog;
   private spec: EdgeSpec;
 
-  constructor(private readonly opts: EdgeSetupOptions) {
-    this.spec = opts.spec;
-    this.accessLog = accessLogFor(opts);
+  /** The edge of `opts.spec`: the worker code is loaded only when there are several workers. */
+  static async create(opts: EdgeSetupOptions): Promise<EdgeSetup> {
     const store = new AccessStore(opts.state);
+    const accessLog = accessLogFor(opts);
     const onAccess = (entry: AccessLogEntry): void => {
-      this.accessLog?.write(entry);
+      accessLog?.write(entry);
       store.write(entry);
       opts.onAccess?.(entry);
     };
-    this.edge = createEdge(opts.spec, { logger: opts.logger.child({ component: 'edge' }), onAccess });
+    const edge = await createEdge(opts.spec, { logger: opts.logger.child({ component: 'edge' }), onAccess });
+    return new EdgeSetup(opts, edge, accessLog);
+  }
+
+  private constructor(private readonly opts: EdgeSetupOptions, readonly edge: EdgeLike, private readonly accessLog: AccessLog | undefined) {
+    this.spec = opts.spec;
   }
 
   /** Opens the listeners; resolves with their addresses. Certificate problems are returned, not thrown. */
@@ -76,7 +78,7 @@ export class EdgeSetup {
 
 }
 
-function createEdge(spec: EdgeSpec, deps: { logger: Logger; onAccess: (entry: AccessLogEntry) => void }): EdgeLike {
+async function createEdge(spec: EdgeSpec, deps: { logger: Logger; onAccess: (entry: AccessLogEntry) => void }): Promise<EdgeLike> {
   const options = {
     logger: deps.logger,
     onAccess: deps.onAccess,
@@ -84,7 +86,9 @@ function createEdge(spec: EdgeSpec, deps: { logger: Logger; onAccess: (entry: Ac
     maxHeaderBytes: spec.maxHeaderBytes,
     trustedProxies: spec.trustedProxies,
   };
-  return spec.workers > 1 ? new EdgeCluster({ ...options, workers: spec.workers }) : new Edge(options);
+  if (spec.workers === 1) return new Edge(options);
+  const { EdgeCluster } = await import('../edge/cluster/index.js');
+  return new EdgeCluster({ ...options, workers: spec.workers });
 }
 
 function accessLogFor(opts: EdgeSetupOptions): AccessLog | undefined {

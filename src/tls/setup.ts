@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BerthError } from '../lib/errors.js';
 import type { EdgeSpec } from '../spec/model.js';
 import { FileCertificates } from './files.js';
-import { LocalCa } from './local-ca.js';
+import type { LocalCa } from './local-ca.js';
 import type { CertificateSource } from './source.js';
 import { CertificateStore } from './store.js';
 
@@ -28,9 +28,18 @@ export function localCaDir(dataDir: string): string {
 export async function setUpTls(spec: Pick<EdgeSpec, 'certificates' | 'localCa'>, dataDir: string): Promise<EdgeTls> {
   const store = new CertificateStore();
   const files = new FileCertificates(spec.certificates);
-  const localCa = spec.localCa ? await LocalCa.open(localCaDir(dataDir)) : undefined;
+  const localCa = spec.localCa ? await openLocalCa(dataDir) : undefined;
   const problems = await syncAll(store, localCa ? [files, localCa] : [files]);
   return { store, files, localCa, problems };
+}
+
+/**
+ * The local CA loads the X.509 library (about 20 MB of memory), so it is imported only when
+ * an HTTPS listener uses it.
+ */
+export async function openLocalCa(dataDir: string): Promise<LocalCa> {
+  const { LocalCa: Ca } = await import('./local-ca.js');
+  return Ca.open(localCaDir(dataDir));
 }
 
 /** Syncs each source in turn; the first file certificate, else the local CA's, is the default. */

@@ -8,14 +8,13 @@
 import type { BerthError } from '../../lib/errors.js';
 import type { CertificateFile } from '../../spec/model.js';
 import { FileCertificates } from '../../tls/files.js';
-import { LocalCa } from '../../tls/local-ca.js';
-import { localCaDir } from '../../tls/setup.js';
+import { openLocalCa } from '../../tls/setup.js';
 import { CertificateStore } from '../../tls/store.js';
 import type { HttpsConfig } from '../types.js';
 
 /** Creates the local CA's root when the config asks for one; resolves with the files' problems. */
 export async function prepareHttps(config: HttpsConfig): Promise<BerthError[]> {
-  if (config.localCa) await LocalCa.open(localCaDir(config.dataDir));
+  if (config.localCa) await openLocalCa(config.dataDir);
   return checkCertificateFiles(config.certificates);
 }
 
