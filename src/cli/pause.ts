@@ -7,7 +7,7 @@ type Mode = 'pause' | 'resume' | 'maintenance';
 
 const DETAIL: Record<Mode, string> = {
   pause: `Holds APP's new requests at the edge, in order, until \`berth resume APP\`; a request held
-longer than --max (default 30s) gets 503. In-flight requests finish. For quick migrations.`,
+longer than --max (default 20s; below edge.timeouts.body) gets 503. In-flight requests finish.`,
   resume: 'Releases the requests held by `berth pause` in order, or ends maintenance mode.',
   maintenance: `Answers every request to APP with a 503 maintenance page and Retry-After until
 \`berth resume APP\`. Health checks go on; the app keeps running.`,
@@ -15,7 +15,7 @@ longer than --max (default 30s) gets 503. In-flight requests finish. For quick m
 
 /** `berth pause|resume|maintenance APP`: how the edge treats an app's requests. */
 function modeVerb(mode: Mode): Verb {
-  const usage = `berth ${mode} APP${mode === 'pause' ? ' [--max 30s]' : ''} [--data-dir DIR] [--json]\n\n${DETAIL[mode]}`;
+  const usage = `berth ${mode} APP${mode === 'pause' ? ' [--max 20s]' : ''} [--data-dir DIR] [--json]\n\n${DETAIL[mode]}`;
   return {
     name: mode,
     usage,

@@ -9,6 +9,7 @@ import type { Driver } from '../runtime/driver.js';
 import type { AutoRollbackSpec, BerthSpec, ProcessAppSpec } from '../spec/model.js';
 import type { ReleaseRow, State, Strategy } from '../state/index.js';
 import { BerthError } from '../lib/errors.js';
+import { DEFAULT_PAUSE_MAX_MS } from '../spec/defaults.js';
 import { desiredReplicas, isProcessApp, runtimeHash, type DesiredApp } from './desired.js';
 import { Deployer, type DeployOutcome, type DeployRequest } from './deployer.js';
 import { effectiveSpec, overridesDropped, runtimeOf, withOverrides } from './overrides.js';
@@ -134,6 +135,11 @@ export class Controller {
   /** Holds the app's new requests at the edge (in order) until resume, or 503 after `maxMs`. */
   async pause(app: string, maxMs?: number): Promise<void> {
     this.processApp(app);
+    const bodyMs = this.spec?.edge.timeouts.bodyMs ?? Infinity;
+    if ((maxMs ?? DEFAULT_PAUSE_MAX_MS) >= bodyMs) {
+      // A held request with a body would meet the edge's body-stall timeout (408) first.
+      throw new BerthError('REQUEST.INVALID', `a pause may hold requests for less than edge.timeouts.body (${bodyMs / 1000}s): use a shorter --max, or raise edge.timeouts.body`);
+    }
     this.opts.state.apps.setMode(app, 'pause', maxMs);
     this.event(app, 'app.paused', `paused ${app}: new requests are held${maxMs ? ` for up to ${Math.round(maxMs / 1000)}s` : ''}`);
     await this.converge();

@@ -13,8 +13,8 @@ import type { Exchange } from './exchange.js';
 import { finalResponseHeaders } from './headers.js';
 import type { UpstreamPool } from './pool.js';
 import { quoted, sendText } from './respond.js';
+import { DEFAULT_PAUSE_MAX_MS } from '../spec/defaults.js';
 
-export const DEFAULT_PAUSE_MAX_MS = 30_000;
 export const MAX_HELD = 10_000;
 export const MAINTENANCE_RETRY_AFTER_S = 60;
 const PAUSE_RETRY_AFTER_S = 5;

@@ -29,7 +29,7 @@ export interface PoolConfig {
    * 'serve' again (pause.ts); 'maintenance' answers 503 with a page. Health checks go on.
    */
   mode?: PoolMode;
-  /** A request held longer than this by 'pause' gets 503. Default 30 s. */
+  /** A request held longer than this by 'pause' gets 503. Default 20 s (DEFAULT_PAUSE_MAX_MS). */
   pauseMaxMs?: number;
 }
 

@@ -42,6 +42,9 @@ export const PROTECTED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'x-request-id',
 ]);
 
+/** How long `berth pause` holds a request by default: below the default body timeout (30 s). */
+export const DEFAULT_PAUSE_MAX_MS = 20_000;
+
 export const DEFAULT_DEPLOY: DeploySpec = { strategy: 'blue_green', batch: 1, timeoutMs: 30_000, drainTimeoutMs: 30_000 };
 
 export const DEFAULT_STATIC_CACHE: StaticCacheSpec = { maxAgeS: 3600, immutable: [] };

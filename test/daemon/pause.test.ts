@@ -70,5 +70,9 @@ describe('pause, resume and maintenance', () => {
     const bad = await d.cli(['pause', 'web', '--max', 'forever']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--max/);
+    const tooLong = await d.cli(['pause', 'web', '--max', '45s']);
+    assert.equal(tooLong.code, 2);
+    assert.match(tooLong.stderr, /less than edge\.timeouts\.body \(30s\)/);
+    assert.equal((await get(d.edge, 'web.test', '/')).status, 200, 'a refused pause changes nothing');
   });
 });

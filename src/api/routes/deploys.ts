@@ -22,7 +22,7 @@ const DeployBody = z.object({
 }).strict();
 
 const RollbackBody = z.object({ to: z.number().int().min(1).optional() }).strict();
-const PauseBody = z.object({ max_ms: z.number().int().min(100).max(3_600_000).optional().describe('hold requests at most this long, then 503 (default 30 s)') }).strict();
+const PauseBody = z.object({ max_ms: z.number().int().min(100).max(3_600_000).optional().describe('hold requests at most this long, then 503 (default 20 s; must stay below edge.timeouts.body)') }).strict();
 const ReleasesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }).strict();
 
 export function deployRoutes(app: FastifyInstance, ctx: ApiContext): void {
