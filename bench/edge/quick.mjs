@@ -4,13 +4,16 @@
 // round. Besides req/s it reports the edge's CPU time per request (utime + stime from /proc over
 // the wrk run, divided by the requests served), which moves far less with other load than req/s.
 // Usage: node bench/edge/quick.mjs [--seconds N] [--rounds N] [--path /small] [--nginx]
-//          [--base DIR] [--prof DIR] [--access-log]
+//          [--base DIR] [--prof DIR] [--access-log] [--dist] [--lean]
 //   --rounds N      runs the variants N times, interleaved, and prints best/median per variant
 //   --base DIR      also measures a copy of src/ in DIR (e.g. `cp -r src bench/out/base/src`,
 //                   then --base bench/out/base/src): before vs after in the same run; may be
 //                   given more than once, each named after the folder above its src/
 //   --prof DIR      writes a V8 CPU profile of the edge into DIR (open it in Chrome DevTools)
 //   --access-log    also measures the edge writing an access log (to a temp file)
+//   --dist          runs the built edge (dist/, `npm run build` first) instead of src/ via tsx
+//   --lean          also measures experiments/lean-proxy.mjs (an experiment, not part of Berth),
+//                   and the same proxy behind node:http's server side (LEAN_SERVER=node-http)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -29,6 +32,8 @@ const { values: opts } = parseArgs({
     base: { type: 'string', multiple: true, default: [] },
     prof: { type: 'string' },
     'access-log': { type: 'boolean', default: false },
+    dist: { type: 'boolean', default: false },
+    lean: { type: 'boolean', default: false },
   },
 });
 const HERE = import.meta.dirname;
@@ -43,9 +48,10 @@ function launch(cmd, args, env) {
   return child;
 }
 
-function edgeArgs(port, backendPort) {
+function edgeArgs(port, backendPort, fromSrc) {
   const prof = opts.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.prof)}`] : [];
-  return [...prof, '--import', 'tsx', join(HERE, 'berth-edge.mjs'), String(port), String(backendPort)];
+  const loader = fromSrc ? ['--import', 'tsx'] : [];
+  return [...prof, ...loader, join(HERE, 'berth-edge.mjs'), String(port), String(backendPort)];
 }
 
 /** CPU seconds (user + system) a process and its children have used so far. */
@@ -74,6 +80,14 @@ async function measureNginx(tools, backendPort) {
   const worker = Number(readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(' ')[0]);
   const r = await measure('nginx', port, worker, tools);
   await stop(nginx);
+  return r;
+}
+
+async function measureLean(name, tools, backendPort, env) {
+  const port = await freePort();
+  const lean = launch(process.execPath, [join(HERE, 'experiments', 'lean-proxy.mjs'), String(port), String(backendPort)], env);
+  const r = await measure(name, port, lean.pid, tools);
+  await stop(lean);
   return r;
 }
 
@@ -107,10 +121,12 @@ async function main() {
     if (opts.nginx) note('nginx', await measureNginx(tools, backendPort));
     for (const [name, extra] of variants()) {
       const port = await freePort();
-      const edge = launch(process.execPath, edgeArgs(port, backendPort), { BERTH_EDGE_FROM_SRC: '1', ...extra });
+      const edge = launch(process.execPath, edgeArgs(port, backendPort, !opts.dist || extra.BERTH_EDGE_SRC), { BERTH_EDGE_FROM_SRC: opts.dist ? '' : '1', ...extra });
       note(name, await measure(name, port, edge.pid, tools));
       await stop(edge);
     }
+    if (opts.lean) note('lean proxy', await measureLean('lean proxy', tools, backendPort, {}));
+    if (opts.lean) note('node:http+pool', await measureLean('node:http+pool', tools, backendPort, { LEAN_SERVER: 'node-http' }));
   }
   if (Number(opts.rounds) > 1) summary(results);
 }
