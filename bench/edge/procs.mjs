@@ -2,7 +2,8 @@
 // readiness, resident memory of a process tree, and stopping by pid.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -43,13 +44,18 @@ export async function stop(child) {
   }
 }
 
-/** Resolves once GET `path` on the port answers 200; throws after `timeoutMs` or when `child` exits. */
-export async function until200(port, path, { timeoutMs = 10_000, child } = {}) {
+/**
+ * Resolves once GET `path` on the port answers 200 (over TLS with `tls`, any certificate);
+ * throws after `timeoutMs` or when `child` exits.
+ */
+export async function until200(port, path, { timeoutMs = 10_000, child, tls = false } = {}) {
+  const request = tls ? httpsRequest : httpRequest;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`the process for port ${port} exited with code ${child.exitCode}`);
     const status = await new Promise((ok) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { host: 'bench' } }, (res) => {
+      const options = tls ? { rejectUnauthorized: false } : { headers: { host: 'bench' } };
+      const req = request({ host: '127.0.0.1', port, path, agent: false, ...options }, (res) => {
         res.resume();
         ok(res.statusCode);
       });
@@ -59,7 +65,7 @@ export async function until200(port, path, { timeoutMs = 10_000, child } = {}) {
     if (status === 200) return;
     await sleep(50);
   }
-  throw new Error(`nothing answered 200 on 127.0.0.1:${port}${path} within ${timeoutMs} ms`);
+  throw new Error(`nothing answered 200 on ${tls ? 'https' : 'http'}://127.0.0.1:${port}${path} within ${timeoutMs} ms`);
 }
 
 /** Resident memory (kB) of a process and all its descendants (nginx: master + worker). */

@@ -1,31 +1,12 @@
 // The "HTTPS with HTTP/2 (h2load)" case of the edge benchmark: every proxy in its TLS setup
 // (tls-proxies.mjs) in front of the same backend, measured with h2load on /small.
 import { mkdirSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { H2LOAD_ARGS, h2load } from './h2load.mjs';
-import { freePort, start, stop } from './procs.mjs';
+import { freePort, start, stop, until200 } from './procs.mjs';
 import { benchCertificate, TLS_PROXIES } from './tls-proxies.mjs';
 
 /** Resolves once GET `path` over HTTPS answers 200; throws after `timeoutMs` or when `child` exits. */
-async function untilHttps200(port, path, { timeoutMs = 15_000, child }) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the process for port ${port} exited with code ${child.exitCode}`);
-    const status = await new Promise((ok) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false, rejectUnauthorized: false }, (res) => {
-        res.resume();
-        ok(res.statusCode);
-      });
-      req.on('error', () => ok(0));
-      req.end();
-    });
-    if (status === 200) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing answered 200 on https://127.0.0.1:${port}${path} within ${timeoutMs} ms`);
-}
 
 /** Measures each proxy; `children` is the run's set of processes to clean up on abort. */
 export async function benchTls({ tools, backendPort, dir, nofile, children, seconds, warmup }) {
@@ -42,7 +23,7 @@ export async function benchTls({ tools, backendPort, dir, nofile, children, seco
     const child = start(spec.cmd, spec.args, { nofile, env: spec.env });
     children.add(child);
     try {
-      await untilHttps200(port, '/small', { child });
+      await until200(port, '/small', { timeoutMs: 15_000, child, tls: true });
       results[proxy.name] = await h2load(tools.h2load, `https://127.0.0.1:${port}/small`, { seconds, warmup, logFile: join(pdir, 'h2load.log') });
     } finally {
       await stop(child);

@@ -258,10 +258,11 @@ export class Controller {
       if (!row) return [];
       // While a deploy is under way the new release runs the spec it was recorded with.
       const running = row.release === row.activeRelease ? effectiveSpec(file, row) : { ...JSON.parse(row.specJson) as ProcessAppSpec, routes: file.routes };
+      const rollout = this.deployer.rollout(file.name);
       return [{
         spec: running, release: row.release, active: row.activeRelease, replicas: this.desiredOf(file, row.release),
         mode: row.mode, ...(row.pauseMaxMs !== undefined ? { pauseMaxMs: row.pauseMaxMs } : {}),
-        ...(this.deployer.rollout(file.name) ? { rollout: this.deployer.rollout(file.name) } : {}),
+        ...(rollout ? { rollout } : {}),
       }];
     });
   }

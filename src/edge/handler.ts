@@ -1,7 +1,8 @@
 /**
- * The request pipeline of a listener: open the exchange, route it against the current table
- * (read once, so one request never mixes two snapshots), then hand it to its backend.
- * Later middleware (bans, auth, rate limits, headers) slots in between routing and backend.
+ * The request pipeline of a listener: open the exchange, refuse malformed heads, route it
+ * against the current table (read once, so one request never mixes two snapshots), then the
+ * HTTPS redirect, the route's guards, the body limit and compression, and its backend
+ * (static files, or the proxy — held first while the app is paused).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';

@@ -12,6 +12,7 @@ import { request, WebSocket } from 'undici';
 import { appProcesses, eventually, get, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { releases, STANDIN, standinCommand, webSpec, withStatus } from '../helpers/deploy.js';
 import { Traffic } from '../helpers/traffic.js';
+import { isAlive } from '../../src/lib/proc.js';
 
 interface Echo {
   app: string;
@@ -106,7 +107,7 @@ test('past the drain timeout a straggler gets 504 and the old WebSocket is close
     await sleep(200);
     let goneAt: number | undefined;
     const watch = setInterval(() => {
-      if (goneAt === undefined && !alive(old.pid)) goneAt = Date.now();
+      if (goneAt === undefined && !isAlive(old.pid)) goneAt = Date.now();
     }, 10);
     const started = Date.now();
     await deploy(d);
@@ -182,14 +183,6 @@ test('one deploy per app at a time: a second one is refused with 409 DEPLOY.IN_P
   }
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function summary(ends: string[]): string {
   const counts = new Map<string, number>();

@@ -12,6 +12,7 @@ import type { AccessLogEntry, EdgeSnapshot } from '../../src/edge/types.js';
 import { defaultRoutePolicy } from '../../src/spec/defaults.js';
 import { socketOwner } from './proc-sockets.js';
 import { pool, proxyRoute, silentLogger, SLOW_HEALTH, startBackend, waitForHealth, type Backend } from './helpers.js';
+import { isAlive } from '../../src/lib/proc.js';
 
 interface Served {
   status: number;
@@ -58,14 +59,6 @@ async function barrier(edge: EdgeCluster): Promise<void> {
   assert.equal(await edge.drained('no-such-target', 5_000), true);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -181,7 +174,7 @@ describe('EdgeCluster with 2 workers', () => {
   test('close() leaves no worker process behind', async () => {
     const pids = edge.workerPids();
     await edge.close(1_000);
-    assert.deepEqual(pids.filter(alive), []);
+    assert.deepEqual(pids.filter(isAlive), []);
   });
 });
 
@@ -198,5 +191,5 @@ test('workers exit when the daemon dies without closing them (SIGKILL)', async (
   const pids = await new Promise<number[]>((resolve) => daemon.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as number[])));
   assert.equal(pids.length, 2);
   daemon.kill('SIGKILL');
-  await until(() => pids.every((pid) => !alive(pid)));
+  await until(() => pids.every((pid) => !isAlive(pid)));
 });
