@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'RELEASE.NOT_FOUND'
   | 'RELEASE.INVALID'
   | 'RELEASE.PRUNED'
+  | 'ACME.DNS'
+  | 'ACME.ORDER'
+  | 'ACME.ACCOUNT'
+  | 'CERTIFICATE.NOT_FOUND'
   | 'INTERNAL';
 
 export class BerthError extends Error {

@@ -18,6 +18,7 @@ test('the edge section: HTTPS, workers, proxies, limits, timeouts, certificates,
     '  timeouts: { header: 5s, body: 20s, idle: 2m, connect: 1s, response: 30s }',
     '  certificates: [{ cert: certs/a.pem, key: certs/a.key }]',
     '  local_ca: false',
+    '  acme: false',
     '  access_log: { file: logs/access.log, max_size: 10MB, keep: 2 }',
   ].join('\n');
   assert.deepEqual(load(yaml).edge, {
@@ -57,4 +58,52 @@ test('bad edge settings are reported at their keys', () => {
   assert.match(problemAt(problems, 'edge.timeouts.header').message, /a duration/);
   const missing = problemsOf(() => load('edge:\n  certificates: [{ cert: missing.pem, key: certs/a.key }]\n'));
   assert.match(problemAt(missing.problems, 'edge.certificates[0].cert').message, /file not found: .*missing\.pem/);
+});
+
+test('edge.acme: well-known directories, EAB, DNS providers; routes default to auto or internal by host', () => {
+  const yaml = [
+    'edge:',
+    '  https: 8443',
+    '  acme:',
+    '    email: ops@berth.dev',
+    '    directory: zerossl',
+    '    eab: { kid: kid-1, hmac_key: c2VjcmV0 }',
+    '    key_type: rsa2048',
+    '    dns: { provider: rfc2136, server: "127.0.0.1:5353", zone: berth.dev., tsig: { name: acme, secret: "c2VjcmV0" }, propagation: { resolvers: ["127.0.0.1:5353"], timeout: 30s } }',
+    'apps:',
+    '  web:',
+    '    static: .',
+    '    domains: [berth.dev, web.localhost]',
+    '    routes: [{ host: "*.apps.berth.dev" }, { host: staging.berth.dev, tls: internal }]',
+  ].join('\n');
+  const spec = load(yaml);
+  assert.deepEqual(spec.edge.acme, {
+    directoryUrl: 'https://acme.zerossl.com/v2/DV90', email: 'ops@berth.dev', eab: { kid: 'kid-1', hmacKey: 'c2VjcmV0' }, challenge: 'http-01', keyType: 'rsa2048',
+    dns: {
+      provider: 'rfc2136', server: { host: '127.0.0.1', port: 5353 }, zone: 'berth.dev', tsig: { name: 'acme', algorithm: 'hmac-sha256', secret: 'c2VjcmV0' },
+      ttlS: 60, propagation: { resolvers: ['127.0.0.1:5353'], timeoutMs: 30_000 },
+    },
+  });
+  assert.deepEqual(spec.apps.web?.routes.map((r) => [r.host, r.tls]), [['berth.dev', 'auto'], ['web.localhost', 'internal'], ['*.apps.berth.dev', 'auto'], ['staging.berth.dev', 'internal']]);
+  const domains = load('apps:\n  web:\n    static: .\n    domains: [berth.dev, web.localhost]\n');
+  assert.deepEqual(domains.apps.web?.routes.map((r) => [r.host, r.tls]), [['berth.dev', 'auto'], ['web.localhost', 'internal']]);
+  assert.equal(load('edge:\n  acme: false\n').edge.acme, undefined);
+});
+
+test('bad edge.acme settings say what to fix', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['directory: ftp://ca', 'edge.acme.directory', /letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/],
+    ['challenge: dns-01', 'edge.acme.challenge', /dns-01 needs edge\.acme\.dns/],
+    ['dns: { provider: rfc2136 }', 'edge.acme.dns.server', /is required for rfc2136/],
+    ['dns: { provider: cloudflare }', 'edge.acme.dns.api_token', /is required for cloudflare/],
+    ['dns: { provider: cloudflare, api_token: t, server: x }', 'edge.acme.dns.server', /is an rfc2136 setting/],
+    ['dns: { provider: rfc2136, server: "a:99999" }', 'edge.acme.dns.server', /expected host or host:port/],
+    ['dns: { provider: route53 }', 'edge.acme.dns.provider', /rfc2136|cloudflare/],
+    ['ca_file: nope.pem', 'edge.acme.ca_file', /file not found/],
+    ['key_type: dsa', 'edge.acme.key_type', /ec256/],
+  ];
+  for (const [line, key, message] of cases) {
+    const { problems } = problemsOf(() => load(`edge:\n  acme:\n    ${line}\n`));
+    assert.match(problemAt(problems, key).message, message, line);
+  }
 });

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { buildAcmeSpec } from './acme.js';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from './defaults.js';
 import type { AccessLogSpec, CertificateFile, EdgeSpec, EdgeTimeouts } from './model.js';
 import type { Ports } from './checks.js';
@@ -33,8 +34,13 @@ export function buildEdgeSpec(raw: RawEdge | null | undefined, ports: Ports, ctx
     timeouts: timeouts(edge.timeouts),
     certificates: certificates(edge.certificates ?? [], ctx),
     localCa: edge.local_ca ?? true,
+    ...optional('acme', buildAcmeSpec(edge.acme, ctx)),
     ...accessLog(edge.access_log, ctx.baseDir),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function workerCount(value: number | 'auto'): number {

@@ -6,6 +6,8 @@ import { DEFAULT_DEPLOY, DEFAULT_TIMEOUTS, defaultRoutePolicy } from './defaults
 import { loadSpecFile, parseSpec } from './load.js';
 import { problemAt, problemsOf, tempProject } from './testkit.js';
 
+const LETSENCRYPT = { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', challenge: 'http-01', keyType: 'ec256' } as const;
+
 const FULL = `
 edge:
   http: 8080
@@ -47,7 +49,7 @@ test('a full berth.yaml loads into the exact normalized model', () => {
     file: join(dir, 'berth.yaml'),
     edge: {
       http: { host: '0.0.0.0', port: 8080 }, workers: availableParallelism(), trustedProxies: [], maxHeaderBytes: 32 * 1024,
-      timeouts: DEFAULT_TIMEOUTS, certificates: [], localCa: true, accessLog: { maxBytes: 50 * 1024 * 1024, keep: 5 },
+      timeouts: DEFAULT_TIMEOUTS, certificates: [], localCa: true, acme: LETSENCRYPT, accessLog: { maxBytes: 50 * 1024 * 1024, keep: 5 },
     },
     api: { listen: { host: '127.0.0.1', port: 7070 } },
     portRange: { from: 20000, to: 29999 },
@@ -55,8 +57,8 @@ test('a full berth.yaml loads into the exact normalized model', () => {
       portfolio: {
         name: 'portfolio', kind: 'static', root: join(dir, 'site'), cache: { maxAgeS: 3600, immutable: [] }, spa: false,
         routes: [
-          { host: 'example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
-          { host: 'www.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
+          { host: 'example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' },
+          { host: 'www.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' },
         ],
       },
       recipe: {
@@ -66,8 +68,8 @@ test('a full berth.yaml loads into the exact normalized model', () => {
         balance: 'least_conn', resources: { memoryBytes: 384 * 1024 * 1024, cpu: 0.3 },
         stop: { signal: 'SIGTERM', graceMs: 10_000 }, deploy: DEFAULT_DEPLOY,
         routes: [
-          { host: 'recipe.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy() },
-          { host: 'example.com', path: '/api/recipe', stripPrefix: true, policy: defaultRoutePolicy() },
+          { host: 'recipe.example.com', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' },
+          { host: 'example.com', path: '/api/recipe', stripPrefix: true, policy: defaultRoutePolicy(), tls: 'internal' },
         ],
       },
     },
@@ -83,7 +85,7 @@ test('defaults fill in everything left out', () => {
   assert.deepEqual(spec.apps.web, {
     name: 'web', kind: 'process', command: ['node', 'server.js'], cwd: dir, replicas: 1, env: {},
     balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 10_000 }, deploy: DEFAULT_DEPLOY,
-    routes: [{ host: 'a.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy() }],
+    routes: [{ host: 'a.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' }],
   });
   assert.equal(parseSpec('', join(dir, 'berth.yaml'), { env: {}, isRoot: true }).edge.http.port, 80);
 });

@@ -20,7 +20,15 @@ export interface RouteSpec {
   path: string;
   /** Remove `path` from the request path before it reaches the app. */
   stripPrefix: boolean;
+  /**
+   * Where its HTTPS certificate comes from when no certificate file covers the host: `auto`
+   * (ACME; the default for public names) or `internal` (Berth's local CA; the default for
+   * localhost, IPs and reserved names such as `.test`, `.local`, `example.com`).
+   */
+  tls: TlsMode;
 }
+
+export type TlsMode = 'auto' | 'internal';
 
 export interface HealthSpec {
   path: string;
@@ -185,6 +193,50 @@ export interface AccessLogSpec {
   keep: number;
 }
 
+export type AcmeKeyType = 'ec256' | 'ec384' | 'rsa2048' | 'rsa4096';
+
+/** How DNS-01 challenges are published (wildcards, or every name with `challenge: dns-01`). */
+export type DnsProviderSpec = Rfc2136Spec | CloudflareSpec;
+
+export interface DnsPropagationSpec {
+  /** DNS servers (`host:port`) that must answer the TXT record before validation; empty = the zone's authoritative servers. */
+  resolvers: string[];
+  timeoutMs: number;
+}
+
+export interface Rfc2136Spec {
+  provider: 'rfc2136';
+  server: { host: string; port: number };
+  /** Zone to update; found by SOA lookups on the server when absent. */
+  zone?: string;
+  tsig?: { name: string; algorithm: 'hmac-sha256' | 'hmac-sha512'; secret: string };
+  ttlS: number;
+  propagation: DnsPropagationSpec;
+}
+
+export interface CloudflareSpec {
+  provider: 'cloudflare';
+  apiToken: string;
+  apiUrl: string;
+  zoneId?: string;
+  ttlS: number;
+  propagation: DnsPropagationSpec;
+}
+
+/** Automatic certificates (edge.acme). */
+export interface AcmeSpec {
+  directoryUrl: string;
+  email?: string;
+  /** External Account Binding, for CAs that need it (ZeroSSL, Google). */
+  eab?: { kid: string; hmacKey: string };
+  /** Challenge for names that are not wildcards (wildcards always use dns-01). */
+  challenge: 'http-01' | 'dns-01';
+  keyType: AcmeKeyType;
+  dns?: DnsProviderSpec;
+  /** Extra CA certificate (PEM file) trusted for the ACME server's own HTTPS (private ACME servers). */
+  caFile?: string;
+}
+
 export interface EdgeSpec {
   http: Listen;
   https?: Listen;
@@ -197,6 +249,8 @@ export interface EdgeSpec {
   certificates: CertificateFile[];
   /** Hosts no certificate file covers get one from Berth's local CA. */
   localCa: boolean;
+  /** Absent when `edge.acme: false`: routes with `tls: auto` then have no certificate source. */
+  acme?: AcmeSpec;
   /** Absent = no access log. */
   accessLog?: AccessLogSpec;
 }

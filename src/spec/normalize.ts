@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_DEPLOY, DEFAULT_STATIC_CACHE } from './defaults.js';
 import { buildPolicy, checkHeaderEdits, mergePolicy } from './policy.js';
 import { PolicyShape } from './policy-schema.js';
+import { defaultTlsMode } from './tls-mode.js';
 import type { AppSpec, HealthSpec, ProcessAppSpec, RoutePolicy, RouteSpec, StaticAppSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawApp } from './schema.js';
@@ -135,7 +136,7 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
   const hostless = routes.some((r) => r.host === undefined);
   const appPolicy = (): RoutePolicy => buildPolicy(raw, { app: name, at: ['apps', name], report });
   const out: SourcedRoute[] = hostless ? [] : domains.map((host, i) => ({
-    route: { host, path: '/', stripPrefix: false, policy: appPolicy() },
+    route: { host, path: '/', stripPrefix: false, policy: appPolicy(), tls: raw.tls ?? defaultTlsMode(host) },
     origin: ['apps', name, 'domains', i],
   }));
   let ok = true;
@@ -147,7 +148,10 @@ function buildRoutes(name: string, raw: RawApp, report: SpecReport): SourcedRout
     }
     const hosts = r.host !== undefined ? [r.host] : domains;
     const policy = buildPolicy(mergePolicy(raw, r), { app: name, at: origin, report });
-    for (const host of hosts) out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false, policy }, origin });
+    const tls = r.tls ?? raw.tls;
+    for (const host of hosts) {
+      out.push({ route: { host, path: r.path ?? '/', stripPrefix: r.strip_prefix ?? false, policy, tls: tls ?? defaultTlsMode(host) }, origin });
+    }
   });
   return ok ? dedupe(out) : undefined;
 }

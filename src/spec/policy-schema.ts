@@ -54,6 +54,7 @@ const BasicAuthSchema = z.strictObject({
 
 /** Keys allowed on an app (for every route) and on each route (overriding the app). */
 export const PolicyShape = {
+  tls: oneOf(['auto', 'internal'], 'Certificate source when no certificate file covers the host: auto (ACME; default for public names) or internal (Berth\'s local CA; default for localhost, IPs, .test, .local, example.com …).').optional(),
   https_redirect: flag('Redirect plain HTTP to HTTPS with 308 (default true when the edge has HTTPS).').optional(),
   hsts: hsts.optional(),
   headers: HeadersSchema.describe('Security headers and header edits.').optional(),

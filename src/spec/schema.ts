@@ -103,6 +103,38 @@ const AccessLogSchema = z.strictObject({
   keep: wholeNumber(0, 'Rotated files kept (default 5).').optional(),
 });
 
+const DnsSchema = z.strictObject({
+  provider: oneOf(['rfc2136', 'cloudflare'], 'DNS provider for DNS-01: rfc2136 (dynamic updates to your DNS server) or cloudflare.'),
+  server: text('rfc2136: the DNS server taking updates, host or host:port (port 53 by default).').optional(),
+  zone: text('rfc2136: the zone to update (default: found with SOA lookups).').optional(),
+  tsig: z.strictObject({
+    name: text('TSIG key name, as in the server\'s key statement.'),
+    algorithm: oneOf(['hmac-sha256', 'hmac-sha512'], 'TSIG algorithm (default hmac-sha256).').optional(),
+    secret: text('TSIG secret, base64 (use ${VAR} from env_file rather than writing it here).'),
+  }).describe('rfc2136: the TSIG key updates are signed with.').optional(),
+  api_token: text('cloudflare: an API token with Zone.DNS edit permission (use ${VAR}).').optional(),
+  api_url: text('cloudflare: API base URL (default https://api.cloudflare.com/client/v4).').optional(),
+  zone_id: text('cloudflare: the zone id (default: looked up by name).').optional(),
+  ttl: duration('TTL of the challenge TXT record (default 60s).').optional(),
+  propagation: z.strictObject({
+    resolvers: z.array(text('host:port')).describe('DNS servers that must serve the record before validation (default: the zone\'s authoritative servers).').optional(),
+    timeout: duration('How long to wait for them (default 2m).').optional(),
+  }).describe('Wait until the record is visible before asking the CA to validate.').optional(),
+});
+
+const AcmeSchema = z.strictObject({
+  email: text('Contact address for the ACME account (expiry warnings from the CA).').optional(),
+  directory: text('letsencrypt (default), letsencrypt-staging, zerossl, or the https:// URL of any ACME directory.').optional(),
+  eab: z.strictObject({
+    kid: text('External Account Binding key id from your CA.'),
+    hmac_key: text('External Account Binding HMAC key (base64url) from your CA (use ${VAR}).'),
+  }).describe('External Account Binding, for CAs that need it (ZeroSSL, Google).').optional(),
+  challenge: oneOf(['http-01', 'dns-01'], 'http-01 (default: the edge answers on port 80) or dns-01 (needs dns:). Wildcard hosts always use dns-01.').optional(),
+  key_type: oneOf(['ec256', 'ec384', 'rsa2048', 'rsa4096'], 'Certificate key type (default ec256).').optional(),
+  dns: DnsSchema.describe('DNS provider for DNS-01 challenges (wildcards, or challenge: dns-01).').optional(),
+  ca_file: text('PEM file of a CA to trust for the ACME server\'s own HTTPS (private ACME servers), relative to berth.yaml.').optional(),
+});
+
 export const EdgeSchema = z.strictObject({
   http: listen('0.0.0.0', 'HTTP listener: port or host:port (default 80 as root, else 8080, on 0.0.0.0).').optional(),
   https: listen('0.0.0.0', 'HTTPS listener: port or host:port, e.g. 443. Routes then serve HTTPS and redirect HTTP to it.').optional(),
@@ -112,6 +144,8 @@ export const EdgeSchema = z.strictObject({
   timeouts: TimeoutsSchema.describe('Client and upstream timeouts.').optional(),
   certificates: z.array(CertificateSchema).describe('Certificate files; each serves the hosts its certificate names.').optional(),
   local_ca: flag('Hosts no certificate file covers get a certificate from Berth\'s local CA (default true).').optional(),
+  acme: z.union([flag('true (default) or false'), AcmeSchema])
+    .describe('Automatic certificates for routes with tls: auto: true (default: Let\'s Encrypt), false, or { email, directory, eab, challenge, key_type, dns, ca_file }.').optional(),
   access_log: z.union([flag('true (default) or false'), AccessLogSchema])
     .describe('One JSON line per request: true (default: <data-dir>/logs/access.log), false, or { file, max_size, keep }.').optional(),
 });
