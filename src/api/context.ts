@@ -1,5 +1,18 @@
 import type { ApplyResult, Controller } from '../control/controller.js';
 import type { State } from '../state/index.js';
+import type { AcmeCertificateStatus } from '../tls/acme/manager.js';
+
+export interface FileCertificateView {
+  file: string;
+  hosts: string[];
+  notAfter: string;
+}
+
+/** Certificates the daemon serves: ACME's per name, and the certificate files'. */
+export interface CertificatesView {
+  acme: AcmeCertificateStatus[];
+  files: FileCertificateView[];
+}
 
 export interface DaemonView {
   pid: number;
@@ -21,4 +34,7 @@ export interface ApiContext {
   daemon(): DaemonView;
   /** Parses and applies a berth.yaml: the given text, or the daemon's own file re-read. */
   apply(input: { file?: string; source?: string }): Promise<ApplyResult>;
+  certificates(): CertificatesView;
+  /** Orders ACME certificates now (all when `names` is empty); resolves with their status. */
+  renewCertificates(names: string[]): Promise<AcmeCertificateStatus[]>;
 }

@@ -9,10 +9,12 @@ import { bearerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { applyRoutes } from './routes/apply.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { appRoutes } from './routes/apps.js';
 import { deployRoutes } from './routes/deploys.js';
 import { eventRoutes } from './routes/events.js';
 import { logRoutes } from './routes/logs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
 
 export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger }): FastifyInstance {
@@ -31,5 +33,7 @@ export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger 
   deployRoutes(app, ctx);
   eventRoutes(app, ctx);
   logRoutes(app, ctx);
+  certificateRoutes(app, ctx);
+  metricsRoutes(app, ctx);
   return app;
 }

@@ -1,6 +1,7 @@
-import type { DaemonView } from '../api/context.js';
+import type { CertificatesView, DaemonView } from '../api/context.js';
 import type { AppStatus } from '../control/status.js';
 import { CLIENT_OPTIONS, parse, UsageError } from './args.js';
+import { certificateTable } from './certificate-table.js';
 import { ApiClient } from './client.js';
 import { table } from './table.js';
 import { printJson, type Verb } from './verb.js';
@@ -8,11 +9,12 @@ import { printJson, type Verb } from './verb.js';
 const usage = `berth status [APP] [--data-dir DIR] [--json]
 
 Shows each app's state, replicas, release and routes; a failing app shows why, with its last
-log lines. Exits 1 when any app has failed.`;
+log lines; then the certificates served and their expiry. Exits 1 when any app has failed.`;
 
 interface StatusBody {
   daemon: DaemonView;
   apps: AppStatus[];
+  certificates: CertificatesView;
 }
 
 export const status: Verb = {
@@ -27,6 +29,7 @@ export const status: Verb = {
     if (only && apps.length === 0) throw new UsageError(`no app named "${only}" (apps: ${body.apps.map((a) => a.name).join(', ') || 'none'})`);
     if (values.json) printJson({ ...body, apps });
     else printStatus(body.daemon, apps);
+    if (!values.json && !only && body.certificates.acme.length + body.certificates.files.length > 0) console.log(`\n${certificateTable(body.certificates)}`);
     return apps.some((a) => a.state === 'failed') ? 1 : 0;
   },
 };

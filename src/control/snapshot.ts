@@ -15,6 +15,8 @@ export function buildSnapshot(spec: BerthSpec, desired: DesiredApp[], replicas: 
     for (const r of app.routes) {
       routes.push({
         app: app.name, host: r.host, path: r.path, stripPrefix: r.stripPrefix, policy: r.policy,
+        // Without ACME (edge.acme: false, or no HTTPS) nothing will ever issue an `auto` certificate.
+        tls: spec.edge.acme && spec.edge.https ? r.tls : 'internal',
         backend: app.kind === 'static'
           ? { kind: 'static', root: app.root, cache: app.cache, spa: app.spa }
           : { kind: 'proxy', pool: app.name },

@@ -15,6 +15,7 @@ import { ProcessDriver } from '../runtime/process/index.js';
 import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
 import type { BerthSpec, Listen } from '../spec/model.js';
 import { State } from '../state/index.js';
+import { CertificateKeeper } from './certificates.js';
 import { EdgeSetup } from './edge-setup.js';
 import { checkCertificateFiles } from '../tls/index.js';
 import { acquireLock } from './lock.js';
@@ -34,6 +35,7 @@ export class Daemon {
   private state!: State;
   private driver!: ProcessDriver;
   private edge!: EdgeSetup;
+  private certificates!: CertificateKeeper;
   private controller!: Controller;
   private api!: FastifyInstance;
   private edgeAddr = '';
@@ -64,12 +66,15 @@ export class Daemon {
       spec: spec.edge, dataDir, state: this.state, logger, bind: (key, l, fn) => this.listen(key, l, fn),
       onAccess: (entry) => this.controller.feed.record(entry.target, entry.status),
     });
+    this.certificates = new CertificateKeeper({ dataDir, edge: this.edge, state: this.state, logger });
+    await this.certificates.apply(spec);
     this.controller = new Controller({ state: this.state, driver: this.driver, edge: this.edge.edge, logger });
     this.unwire = wireEvents({ driver: this.driver, edge: this.edge.edge, state: this.state, reconciler: this.controller.reconciler, logger });
     const listening = await this.edge.listen();
     this.edgeAddr = formatAddr(listening.http);
     this.httpsAddr = listening.https ? formatAddr(listening.https) : '';
     this.recordCertificateProblems(listening.problems);
+    this.certificates.start();
     this.api = buildApi(this.apiContext(), { token: ensureToken(dataDir), logger });
     this.apiAddr = `http://${formatAddr(await this.listen('api.listen', spec.api.listen, (l) => this.listenApi(l)))}`;
     writeDaemonInfo(dataDir, {
@@ -95,6 +100,7 @@ export class Daemon {
   private async shutdown(): Promise<void> {
     const { logger, dataDir } = this.opts;
     logger.info('shutting down: draining the edge, then stopping replicas');
+    this.certificates?.close();
     await this.edge?.close(this.opts.shutdownGraceMs ?? 10_000);
     await this.api?.close();
     await this.controller?.reconciler.close();
@@ -123,6 +129,7 @@ export class Daemon {
     await refuseBrokenCertificates(spec);
     const edge = await this.edge.update(spec.edge);
     this.recordCertificateProblems(edge.problems);
+    await this.certificates.apply(spec);
     if (edge.restartNeeded.length > 0) {
       const keys = edge.restartNeeded.map((key) => `edge.${key}`).join(', ');
       this.state.events.record({ level: 'warn', kind: 'edge.restart-needed', message: `${keys} changed: the running edge keeps the old value until berth restarts` });
@@ -135,6 +142,8 @@ export class Daemon {
       controller: this.controller,
       state: this.state,
       apply: (input: { file?: string; source?: string }) => this.apply(input),
+      certificates: () => this.certificates.status(),
+      renewCertificates: (names: string[]) => this.certificates.renew(names),
       daemon: () => ({
         pid: process.pid, version: VERSION, startedAt: this.startedAt, file: this.opts.file,
         edge: this.edgeAddr, ...(this.httpsAddr ? { edgeHttps: this.httpsAddr } : {}), api: this.apiAddr, dataDir: this.opts.dataDir, warnings: this.warnings(),

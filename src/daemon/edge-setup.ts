@@ -7,9 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { AccessLog, Edge, type AccessLogEntry, type EdgeLike, type TargetHealth } from '../edge/index.js';
+import { AccessLog, Edge, type AccessLogEntry, type Challenges, type EdgeLike, type TargetHealth } from '../edge/index.js';
 import type { BerthError } from '../lib/errors.js';
-import type { EdgeSpec, Listen } from '../spec/model.js';
+import type { CertificateFile, EdgeSpec, Listen } from '../spec/model.js';
 import type { State } from '../state/index.js';
 import { AccessStore } from './access-store.js';
 
@@ -31,6 +31,10 @@ export interface Address {
 
 export class EdgeSetup {
   private spec: EdgeSpec;
+  /** Certificates ACME holds (tls/acme/manager.ts hands them over). */
+  private acme: CertificateFile[] = [];
+  /** The HTTPS listener runs (certificate updates go to it). */
+  private https = false;
 
   /** The edge of `opts.spec`: the worker code is loaded only when there are several workers. */
   static async create(opts: EdgeSetupOptions): Promise<EdgeSetup> {
@@ -53,8 +57,9 @@ export class EdgeSetup {
   async listen(): Promise<{ http: Address; https?: Address; problems: BerthError[] }> {
     const http = await this.opts.bind('edge.http', this.spec.http, (l) => this.edge.listen(l));
     if (!this.spec.https) return { http, problems: [] };
-    const config = { certificates: this.spec.certificates, localCa: this.spec.localCa, dataDir: this.opts.dataDir };
+    const config = { certificates: this.spec.certificates, acme: this.acme, localCa: this.spec.localCa, dataDir: this.opts.dataDir };
     const { problems, ...https } = await this.opts.bind('edge.https', this.spec.https, (l) => this.edge.listenHttps(l, config));
+    this.https = true;
     return { http, https, problems };
   }
 
@@ -62,9 +67,21 @@ export class EdgeSetup {
   async update(next: EdgeSpec): Promise<{ problems: BerthError[]; restartNeeded: string[] }> {
     const restartNeeded = restartKeys(this.spec, next);
     this.edge.setTrustedProxies(next.trustedProxies);
-    const problems = this.spec.https ? await this.edge.updateCertificates(next.certificates) : [];
+    const problems = this.spec.https ? await this.edge.updateCertificates({ certificates: next.certificates, acme: this.acme }) : [];
     this.spec = { ...next, ...pick(this.spec, restartNeeded) };
     return { problems, restartNeeded };
+  }
+
+  /** Replaces the ACME certificates served (before the HTTPS listener starts too); resolves with the files that failed. */
+  async setAcmeCertificates(files: CertificateFile[]): Promise<BerthError[]> {
+    this.acme = [...files];
+    if (!this.https) return [];
+    return this.edge.updateCertificates({ certificates: this.spec.certificates, acme: this.acme });
+  }
+
+  /** Replaces the ACME HTTP-01 challenges every edge worker answers. */
+  setChallenges(challenges: Challenges): Promise<void> {
+    return this.edge.setChallenges(challenges);
   }
 
   onHealthChange(listener: (health: TargetHealth) => void): () => void {

@@ -6,12 +6,15 @@
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from '../spec/defaults.js';
 import type { BerthError } from '../lib/errors.js';
-import type { CertificateFile, EdgeTimeouts, Listen } from '../spec/model.js';
-import type { AccessLogEntry, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, PoolConfig, Target, TargetHealth } from './types.js';
+import type { EdgeTimeouts, Listen } from '../spec/model.js';
+import type {
+  AccessLogEntry, CertificateSet, Challenges, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, PoolConfig, Target, TargetHealth,
+} from './types.js';
+import { ChallengeResponder } from './acme-challenge.js';
 import { clientIpResolver, type ClientIpResolver } from './guards/client-ip.js';
 import { createGuardDeps, type GuardDeps } from './guards/pipeline.js';
 import type { RateLimitStore } from './guards/rate-limit.js';
-import { setUpTls, syncAll, type EdgeTls } from '../tls/setup.js';
+import { setUpTls, sourcesOf, syncAll, type EdgeTls } from '../tls/setup.js';
 import { sniCallback } from '../tls/sni.js';
 import type { CertificateIssuer } from '../tls/source.js';
 import type { CertificateStore } from '../tls/store.js';
@@ -75,6 +78,10 @@ export class Edge implements EdgeLike {
   private httpsPort?: number;
   /** Certificates built from an HttpsConfig, which updateCertificates() refreshes. */
   private tls?: EdgeTls;
+  /** The store HTTPS serves from, once a listener runs (redirects of `tls: auto` routes wait for a certificate in it). */
+  private certificates?: CertificateStore;
+  /** ACME HTTP-01 answers, shared by every listener. */
+  private readonly challenges = new ChallengeResponder();
   /** Certificate refreshes run one at a time. */
   private certificateSync: Promise<unknown> = Promise.resolve();
 
@@ -119,11 +126,12 @@ export class Edge implements EdgeLike {
     const sni = sniCallback({
       store: tls.store,
       issuer: tls.issuer,
-      mayIssue: (host) => this.table.router.match(host, '/').kind !== 'no-host',
+      mayIssue: (host) => this.mayIssue(host),
       onIssueError: (host, err) => this.logger.warn({ err, host }, 'issuing a certificate failed'),
     });
     const listener = await startHttpsListener(listen, this.handlerFor('https'), { ...this.listenerOptions('https'), store: tls.store, sni });
     this.listeners.push(listener);
+    this.certificates = tls.store;
     this.httpsPort = tls.publicPort ?? listener.address.port;
     this.logger.info({ address: listener.address, certificates: tls.store.list().length }, 'edge listening (https)');
     if (tls.store.list().length === 0 && !tls.issuer) this.logger.warn('the HTTPS listener has no certificate yet: handshakes fail until one is loaded');
@@ -131,15 +139,28 @@ export class Edge implements EdgeLike {
   }
 
   /** Replaces the certificate files of an HttpsConfig listener; resolves with the files that failed. */
-  updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]> {
+  updateCertificates(set: CertificateSet): Promise<BerthError[]> {
     const tls = this.tls;
     if (!tls) return Promise.reject(new Error('the edge has no HTTPS listener started from an HttpsConfig, so it has no certificate files to update'));
     const sync = this.certificateSync.then(() => {
-      tls.files.setFiles(certificates);
-      return syncAll(tls.store, tls.localCa ? [tls.files, tls.localCa] : [tls.files]);
+      tls.files.setFiles(set.certificates);
+      tls.acme.setFiles(set.acme ?? []);
+      return syncAll(tls.store, sourcesOf(tls));
     });
     this.certificateSync = sync.catch(() => undefined);
     return sync;
+  }
+
+  /** Replaces the ACME HTTP-01 challenges every listener answers. */
+  setChallenges(challenges: Challenges): Promise<void> {
+    this.challenges.set(challenges);
+    return Promise.resolve();
+  }
+
+  /** The local CA issues for routed hosts, except those waiting for an ACME certificate. */
+  private mayIssue(host: string): boolean {
+    const match = this.table.router.match(host, '/');
+    return match.kind !== 'no-host' && !(match.kind === 'route' && match.route.tls === 'auto');
   }
 
   private async listenHttpsFrom(listen: Listen, config: HttpsConfig): Promise<HttpsListening> {
@@ -228,7 +249,11 @@ export class Edge implements EdgeLike {
   }
 
   private handlerFor(proto: 'http' | 'https'): RequestHandler {
-    return createHandler({ table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess, guards: this.guards, clientIp: (req) => this.clientIp(req), httpsPort: () => this.httpsPort, pauses: this.pauses });
+    return createHandler({
+      table: () => this.table, logger: this.logger, proto, onAccess: this.onAccess, guards: this.guards, clientIp: (req) => this.clientIp(req),
+      httpsPort: () => this.httpsPort, pauses: this.pauses, challenges: this.challenges,
+      hasCertificate: (host) => this.certificates?.lookup(host) !== undefined,
+    });
   }
 
   private listenerOptions(proto: 'http' | 'https'): ListenerOptions {

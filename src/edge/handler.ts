@@ -1,11 +1,13 @@
 /**
- * The request pipeline of a listener: open the exchange, refuse malformed heads, route it
+ * The request pipeline of a listener: open the exchange, refuse malformed heads, answer ACME
+ * HTTP-01 challenges the edge holds, route it
  * against the current table (read once, so one request never mixes two snapshots), then the
  * HTTPS redirect, the route's guards, the body limit and compression, and its backend
  * (static files, or the proxy — held first while the app is paused).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { ChallengeResponder } from './acme-challenge.js';
 import { compressResponses } from './compress.js';
 import { openExchange, type AccessSink, type Exchange } from './exchange.js';
 import type { ClientIpResolver } from './guards/client-ip.js';
@@ -34,6 +36,10 @@ export interface HandlerDeps {
   httpsPort?: () => number | undefined;
   /** Paused apps' held requests and maintenance pages (pause.ts). */
   pauses: PauseHolds;
+  /** ACME HTTP-01 answers, checked before routing. */
+  challenges?: ChallengeResponder;
+  /** Whether a certificate covers a host (the redirect of `tls: auto` routes waits for one). */
+  hasCertificate?: (host: string) => boolean;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -71,6 +77,7 @@ function handle(ex: Exchange, deps: HandlerDeps): void | Promise<void> {
   if (problem) return sendText(ex, 400, problem, { connection: 'close' });
   const target = parseRequestTarget(ex.req.url);
   if (!target) return sendText(ex, 400, 'Bad request target');
+  if (deps.challenges?.answer(ex, target.path)) return;
   const table = deps.table();
   const match = table.router.match(ex.host, target.path);
   if (match.kind === 'no-host') {
@@ -81,7 +88,7 @@ function handle(ex: Exchange, deps: HandlerDeps): void | Promise<void> {
   }
   ex.app = match.route.app;
   ex.policy = match.route.policy;
-  if (applyHttpsPolicy(ex, ex.policy, target, deps)) return;
+  if (applyHttpsPolicy(ex, match.route, target, deps)) return;
   const routed: Routed = { route: match.route, path: match.path, target, table };
   const guarded = runGuards(ex, match.route, deps.guards);
   if (guarded === true) return admitted(ex, routed, deps);

@@ -1,15 +1,17 @@
 /**
  * The HTTPS listener: TLS 1.2/1.3 under the policy of tls/policy.ts, the certificate picked
  * per server name from the store (SNI), ALPN `h2` and `http/1.1` on one port, and the same
- * request handler as the HTTP listener (HTTP/2 requests through http2-compat.ts). Closing
- * stops accepting, sends GOAWAY to every HTTP/2 session (its open streams finish), closes
- * idle HTTP/1.1 connections, then cuts whatever is left after the grace period.
+ * request handler as the HTTP listener (HTTP/2 requests through http2-compat.ts); OCSP
+ * responses are stapled when a stapler is given. Closing stops accepting, sends GOAWAY to
+ * every HTTP/2 session (its open streams finish), closes idle HTTP/1.1 connections, then
+ * cuts whatever is left after the grace period.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Listen } from '../spec/model.js';
+import type { OcspRequestHandler } from '../tls/ocsp-stapler.js';
 import { secureOptionsFor, TLS_POLICY } from '../tls/policy.js';
 import type { SniCallback } from '../tls/sni.js';
 import type { CertificateStore } from '../tls/store.js';
@@ -21,6 +23,8 @@ import type { Listener, ListenerOptions } from './server.js';
 export interface HttpsListenerOptions extends ListenerOptions {
   store: CertificateStore;
   sni: SniCallback;
+  /** Staples OCSP responses for clients that ask (tls/ocsp-stapler.ts: an OcspStapler). */
+  ocsp?: { handler: OcspRequestHandler };
 }
 
 /** A TLS handshake must finish within this. */
@@ -43,6 +47,7 @@ export async function startHttpsListener(listen: Listen, handler: RequestHandler
   applyHttp1Limits(server, options);
   answerClientErrors(server as unknown as Server, options.logger);
   if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
+  if (options.ocsp) server.on('OCSPRequest', options.ocsp.handler);
   const unfollow = followDefaultCertificate(server, options.store);
   await bind(server, listen);
   const info = server.address() as AddressInfo;

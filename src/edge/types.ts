@@ -3,7 +3,7 @@
  * The edge swaps it in atomically; health state of targets that survive the swap is kept.
  */
 import type { BerthError } from '../lib/errors.js';
-import type { Balance, CertificateFile, HealthSpec, Listen, RoutePolicy, StaticCacheSpec } from '../spec/model.js';
+import type { Balance, CertificateFile, HealthSpec, Listen, RoutePolicy, StaticCacheSpec, TlsMode } from '../spec/model.js';
 
 export interface Target {
   /** Replica id (stable across snapshots while the replica lives). */
@@ -46,6 +46,11 @@ export interface EdgeRoute {
   stripPrefix: boolean;
   backend: Backend;
   policy: RoutePolicy;
+  /**
+   * `auto`: the host's certificate comes from ACME: until one is loaded, plain HTTP is served
+   * without the HTTPS redirect and the local CA issues nothing for it. Default `internal`.
+   */
+  tls?: TlsMode;
 }
 
 export interface EdgeSnapshot {
@@ -84,9 +89,7 @@ export interface AccessLogEntry {
  * HTTPS as plain data, so it crosses to edge workers: each edge builds its certificate store
  * from it (tls/setup.ts). The local CA's root lives in `<dataDir>/tls/local-ca/`.
  */
-export interface HttpsConfig {
-  /** Certificate files (EdgeSpec.certificates); the first one loaded is the default. */
-  certificates: CertificateFile[];
+export interface HttpsConfig extends CertificateSet {
   /** Issue certificates for routed hosts no file covers from Berth's local CA. */
   localCa: boolean;
   /** Berth's data dir (where the local CA is kept). */
@@ -94,6 +97,17 @@ export interface HttpsConfig {
   /** The HTTPS port clients use, for 308 redirects; default the bound port. */
   publicPort?: number;
 }
+
+/** Where an HTTPS listener's certificates come from, as files (plain data, for workers too). */
+export interface CertificateSet {
+  /** Certificate files (EdgeSpec.certificates); the first one loaded is the default. */
+  certificates: CertificateFile[];
+  /** Certificates issued by ACME, kept in the data dir (tls/acme/); absent = none. */
+  acme?: CertificateFile[];
+}
+
+/** HTTP-01 challenges the edge answers: token → the host being validated and the key authorization. */
+export type Challenges = Record<string, { host: string; keyAuthorization: string }>;
 
 /** A started HTTPS listener, with the certificate files that could not be loaded. */
 export interface HttpsListening {
@@ -112,7 +126,9 @@ export interface EdgeLike {
   /** Starts the HTTPS (+ HTTP/2) listener; certificate files that fail come back as problems. */
   listenHttps(listen: Listen, tls: HttpsConfig): Promise<HttpsListening>;
   /** Replaces the certificate files (new handshakes see them); resolves with the files' problems. */
-  updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]>;
+  updateCertificates(set: CertificateSet): Promise<BerthError[]>;
+  /** Replaces the HTTP-01 challenges answered; resolves once every listener answers them. */
+  setChallenges(challenges: Challenges): Promise<void>;
   apply(snapshot: EdgeSnapshot): void;
   onHealthChange(listener: (health: TargetHealth) => void): () => void;
   health(): TargetHealth[];

@@ -11,9 +11,8 @@ import { sourceId, type CertificateSource } from './source.js';
 import type { CertificateStore } from './store.js';
 
 export class FileCertificates implements CertificateSource {
-  readonly name = 'file';
-
-  constructor(private files: readonly CertificateFile[]) {}
+  /** `file` for edge.certificates; `acme` for the certificates ACME keeps in the data dir. */
+  constructor(private files: readonly CertificateFile[], readonly name = 'file') {}
 
   /** The files of a new spec; the next `sync` applies them. */
   setFiles(files: readonly CertificateFile[]): void {

@@ -122,7 +122,7 @@ describe('EdgeCluster with 2 workers serving HTTPS', () => {
     const pair = await selfSigned({ cn: 'app-2', dns: ['app.test'] });
     secondPrint = fingerprintOf(pair);
     const missing = { cert: join(dir, 'missing.crt'), key: join(dir, 'missing.key') };
-    const problems = await edge.updateCertificates([writePair(dir, 'app-2', pair), missing]);
+    const problems = await edge.updateCertificates({ certificates: [writePair(dir, 'app-2', pair), missing] });
     assert.equal(problems.length, 1);
     assert.ok(problems[0] instanceof BerthError && problems[0].code === 'SPEC.INVALID');
     assert.match(problems[0].message, /missing\.crt does not exist/);
@@ -173,7 +173,7 @@ describe('EdgeCluster with 2 workers serving HTTPS', () => {
 
 test('updateCertificates without an HTTPS listener is refused', async () => {
   const edge = new EdgeCluster({ workers: 2, logger: silentLogger });
-  await assert.rejects(edge.updateCertificates([]), /no HTTPS listener/);
+  await assert.rejects(edge.updateCertificates({ certificates: [] }), /no HTTPS listener/);
   await edge.close(1_000);
 });
 
@@ -187,7 +187,7 @@ test('Edge in the daemon takes the same HttpsConfig and updates its certificates
     const listening = await harness.edge.listenHttps({ host: '127.0.0.1', port: 0 }, { certificates: [writePair(dir, 'one', one), missing], localCa: false, dataDir: dir });
     assert.equal(listening.problems.length, 1);
     const two = await selfSigned({ cn: 'two', dns: ['app.test'] });
-    assert.deepEqual(await harness.edge.updateCertificates([writePair(dir, 'two', two)]), []);
+    assert.deepEqual(await harness.edge.updateCertificates({ certificates: [writePair(dir, 'two', two)] }), []);
     const fingerprint = await new Promise<string>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: listening.port, servername: 'app.test', headers: { host: 'app.test' }, rejectUnauthorized: false, agent: false }, (res) => {
         resolve((res.socket as TLSSocket).getPeerCertificate().fingerprint256);

@@ -63,12 +63,14 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Also listen for HTTPS on a free port (`--https 127.0.0.1:0`). */
   https?: boolean;
+  /** The edge's HTTP listener (default `127.0.0.1:0`). */
+  http?: string;
 }
 
 export async function startDaemon(file: string, opts: StartOptions = {}): Promise<RunningDaemon> {
   const dataDir = opts.dataDir ?? tempDir();
   const https = opts.https ? ['--https', '127.0.0.1:0'] : [];
-  const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '-f', file, '--data-dir', dataDir, '--http', '127.0.0.1:0', ...https, '--api', '127.0.0.1:0', '--log-level', 'warn'], {
+  const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '-f', file, '--data-dir', dataDir, '--http', opts.http ?? '127.0.0.1:0', ...https, '--api', '127.0.0.1:0', '--log-level', 'warn'], {
     // One edge worker (inside the daemon) unless a test asks for more: cheaper, and the
     // multi-worker edge has its own tests.
     cwd: ROOT, env: { BERTH_EDGE_WORKERS: '1', ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],

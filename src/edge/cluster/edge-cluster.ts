@@ -10,11 +10,11 @@
  */
 import type { Logger } from 'pino';
 import type { BerthError } from '../../lib/errors.js';
-import type { CertificateFile, Listen } from '../../spec/model.js';
+import type { Listen } from '../../spec/model.js';
 import type { EdgeOptions } from '../edge.js';
 import { clientIpResolver } from '../guards/client-ip.js';
 import { MemoryRateLimitStore, type Decision, type RateLimitStore } from '../guards/rate-limit.js';
-import type { AccessLogEntry, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, TargetHealth } from '../types.js';
+import type { AccessLogEntry, CertificateSet, Challenges, EdgeLike, EdgeSnapshot, HttpsConfig, HttpsListening, TargetHealth } from '../types.js';
 import { workerEntry } from './entry.js';
 import { HealthHub } from './health-hub.js';
 import { checkCertificateFiles, prepareHttps } from './https.js';
@@ -44,6 +44,8 @@ interface Owed {
   cuts: PendingReplies<number>;
   /** Problems of a certificate update; undefined if the worker went away (its restart gets them). */
   certificates: PendingReplies<string[] | undefined>;
+  /** Challenge updates applied (or the worker went away: its restart gets them). */
+  challenges: PendingReplies<void>;
 }
 
 /** A worker has this long to load new certificate files. */
@@ -68,6 +70,8 @@ export class EdgeCluster implements EdgeLike {
   /** What HTTPS listeners serve, with the current certificate files (for restarted workers too). */
   private https?: HttpsConfig;
   private snapshot?: EdgeSnapshot;
+  /** The HTTP-01 challenges every worker answers (replayed to restarted workers). */
+  private challenges: Challenges = {};
   private started?: Promise<void>;
   private closed = false;
 
@@ -104,7 +108,7 @@ export class EdgeCluster implements EdgeLike {
     if (this.https) throw new Error('the edge already serves HTTPS; change its certificates with updateCertificates()');
     if (this.closed) throw new Error('the edge is closed');
     const problems = await prepareHttps(tls);
-    this.https = { ...tls, certificates: [...tls.certificates] };
+    this.https = { ...tls, certificates: [...tls.certificates], acme: [...(tls.acme ?? [])] };
     try {
       return { ...(await this.listenAll(listen, true)), problems };
     } catch (err) {
@@ -117,17 +121,24 @@ export class EdgeCluster implements EdgeLike {
    * Replaces the certificate files in every worker (and for restarted ones); resolves once
    * every worker serves them, with the problems of the files that could not be loaded.
    */
-  async updateCertificates(certificates: CertificateFile[]): Promise<BerthError[]> {
+  async updateCertificates(set: CertificateSet): Promise<BerthError[]> {
     if (!this.https) throw new Error('the edge has no HTTPS listener, so it has no certificate files to update');
-    this.https = { ...this.https, certificates: [...certificates] };
+    const certificates = { certificates: [...set.certificates], acme: [...(set.acme ?? [])] };
+    this.https = { ...this.https, ...certificates };
     const synced = this.supervisor.live().map((worker) => this.syncCertificates(worker, certificates));
-    const problems = await checkCertificateFiles(certificates);
+    const problems = await checkCertificateFiles([...certificates.certificates, ...certificates.acme]);
     const known = new Set(problems.map((problem) => problem.message));
     for (const [index, reported] of await Promise.all(synced)) {
       for (const problem of reported ?? []) if (!known.has(problem)) this.logger.warn({ worker: index, problem }, 'edge worker could not load certificates');
     }
-    this.logger.info({ files: certificates.length, problems: problems.length }, 'edge certificates sent to workers');
+    this.logger.info({ files: certificates.certificates.length, acme: certificates.acme.length, problems: problems.length }, 'edge certificates sent to workers');
     return problems;
+  }
+
+  /** Every worker answers `challenges` from now on; resolves once each has them (a worker gone is given them at its restart). */
+  async setChallenges(challenges: Challenges): Promise<void> {
+    this.challenges = { ...challenges };
+    await Promise.all(this.supervisor.live().map((worker) => this.sendChallenges(worker)));
   }
 
   apply(snapshot: EdgeSnapshot): void {
@@ -210,6 +221,7 @@ export class EdgeCluster implements EdgeLike {
   private bringUp(worker: EdgeWorker): void {
     worker.send({ type: 'init', index: worker.index, logLevel: this.logger.level, access: this.onAccess !== undefined, settings: this.settings });
     if (this.snapshot) worker.send({ type: 'snapshot', snapshot: this.snapshot, health: this.hub.health() });
+    if (Object.keys(this.challenges).length > 0) void this.sendChallenges(worker);
     for (const { asked, bound, https } of this.listens) {
       void this.listenOn(worker, asked, https).then((outcome) => {
         if (!outcome.ok) this.logger.error({ worker: worker.index, address: bound, problem: outcome.message }, 'restarted edge worker could not listen');
@@ -225,11 +237,17 @@ export class EdgeCluster implements EdgeLike {
     return reply;
   }
 
-  private async syncCertificates(worker: EdgeWorker, certificates: CertificateFile[]): Promise<[number, string[] | undefined]> {
+  private async syncCertificates(worker: EdgeWorker, set: CertificateSet): Promise<[number, string[] | undefined]> {
     const timedOut = [`no reply within ${CERTIFICATES_TIMEOUT_MS} ms`];
     const { id, reply } = this.owedBy(worker).certificates.open(CERTIFICATES_TIMEOUT_MS, () => timedOut);
-    worker.send({ type: 'certificates', id, certificates });
+    worker.send({ type: 'certificates', id, set });
     return [worker.index, await reply];
+  }
+
+  private sendChallenges(worker: EdgeWorker): Promise<void> {
+    const { id, reply } = this.owedBy(worker).challenges.open(CERTIFICATES_TIMEOUT_MS, () => undefined);
+    worker.send({ type: 'challenges', id, challenges: this.challenges });
+    return reply;
   }
 
   private receive(worker: EdgeWorker, message: Exclude<WorkerMessage, { type: 'ready' }>): void {
@@ -245,6 +263,8 @@ export class EdgeCluster implements EdgeLike {
         return void owed.cuts.settle(message.id, message.count);
       case 'certificates-synced':
         return void owed.certificates.settle(message.id, message.problems);
+      case 'challenges-set':
+        return void owed.challenges.settle(message.id, undefined);
       case 'eject':
         return this.hub.eject(message.pool, message.target, `${message.reason} (worker ${worker.index})`);
       case 'access':
@@ -258,7 +278,7 @@ export class EdgeCluster implements EdgeLike {
 
   private owedBy(worker: EdgeWorker): Owed {
     let owed = this.owed.get(worker);
-    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), cuts: new PendingReplies(), certificates: new PendingReplies() }));
+    if (!owed) this.owed.set(worker, (owed = { listens: new PendingReplies(), drains: new PendingReplies(), cuts: new PendingReplies(), certificates: new PendingReplies(), challenges: new PendingReplies() }));
     return owed;
   }
 
@@ -269,6 +289,7 @@ export class EdgeCluster implements EdgeLike {
     owed?.drains.settleAll(true);
     owed?.cuts.settleAll(0);
     owed?.certificates.settleAll(undefined);
+    owed?.challenges.settleAll(undefined);
     if (this.supervisor.live().length > 0) return;
     for (const entry of this.listens) entry.asked = entry.bound;
   }

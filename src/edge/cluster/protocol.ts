@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Decision } from '../guards/rate-limit.js';
 import type { CertificateFile } from '../../spec/model.js';
-import type { AccessLogEntry, EdgeSnapshot, HttpsConfig, TargetHealth } from '../types.js';
+import type { AccessLogEntry, CertificateSet, Challenges, EdgeSnapshot, HttpsConfig, TargetHealth } from '../types.js';
 
 const listenSchema = z.object({ host: z.string(), port: z.number().int().min(0).max(65_535) });
 const addressSchema = listenSchema;
@@ -39,8 +39,16 @@ const decisionSchema: z.ZodType<Decision> = z.union([
 
 const certificateFileSchema: z.ZodType<CertificateFile> = z.object({ cert: z.string(), key: z.string() });
 
+const challengesSchema: z.ZodType<Challenges> = z.record(z.string(), z.object({ host: z.string(), keyAuthorization: z.string() }));
+
+const certificateSetSchema: z.ZodType<CertificateSet> = z.object({
+  certificates: z.array(certificateFileSchema),
+  acme: z.array(certificateFileSchema).optional(),
+});
+
 const httpsConfigSchema: z.ZodType<HttpsConfig> = z.object({
   certificates: z.array(certificateFileSchema),
+  acme: z.array(certificateFileSchema).optional(),
   localCa: z.boolean(),
   dataDir: z.string(),
   publicPort: z.number().int().min(1).max(65_535).optional(),
@@ -55,7 +63,8 @@ export const primaryMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), index: z.number().int(), logLevel: z.string(), access: z.boolean(), settings: workerSettingsSchema }),
   z.object({ type: z.literal('listen'), id: idSchema, listen: listenSchema }),
   z.object({ type: z.literal('listen-https'), id: idSchema, listen: listenSchema, tls: httpsConfigSchema }),
-  z.object({ type: z.literal('certificates'), id: idSchema, certificates: z.array(certificateFileSchema) }),
+  z.object({ type: z.literal('certificates'), id: idSchema, set: certificateSetSchema }),
+  z.object({ type: z.literal('challenges'), id: idSchema, challenges: challengesSchema }),
   z.object({ type: z.literal('snapshot'), snapshot: snapshotSchema, health: z.array(healthSchema) }),
   z.object({ type: z.literal('health'), updates: z.array(healthSchema) }),
   z.object({ type: z.literal('drain'), id: idSchema, targetId: z.string(), timeoutMs: z.number().nonnegative() }),
@@ -77,6 +86,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cut-done'), id: idSchema, count: z.number().int().nonnegative() }),
   /** The worker's store holds the new certificate files; `problems` are the files it left out. */
   z.object({ type: z.literal('certificates-synced'), id: idSchema, problems: z.array(z.string()) }),
+  /** The worker answers the new HTTP-01 challenges. */
+  z.object({ type: z.literal('challenges-set'), id: idSchema }),
 ]);
 
 export type PrimaryMessage = z.infer<typeof primaryMessageSchema>;

@@ -6,8 +6,8 @@
  * data (certificate files, the local CA's data dir) from which its Edge builds its own store.
  */
 import type { Logger } from 'pino';
-import type { CertificateFile, Listen } from '../../spec/model.js';
-import type { HttpsConfig } from '../types.js';
+import type { Listen } from '../../spec/model.js';
+import type { CertificateSet, HttpsConfig } from '../types.js';
 import { Edge, type EdgeOptions } from '../edge.js';
 import { AccessBatch } from './access-batch.js';
 import { relayLogger } from './log-relay.js';
@@ -56,7 +56,9 @@ class WorkerProcess {
       case 'listen-https':
         return this.serially(() => this.listenHttps(edge, message.id, message.listen, message.tls));
       case 'certificates':
-        return this.serially(() => this.updateCertificates(edge, message.id, message.certificates));
+        return this.serially(() => this.updateCertificates(edge, message.id, message.set));
+      case 'challenges':
+        return void edge.setChallenges(message.challenges).then(() => this.send({ type: 'challenges-set', id: message.id }));
       case 'snapshot':
         edge.apply(message.snapshot);
         return edge.setHealth(message.health);
@@ -89,9 +91,9 @@ class WorkerProcess {
     }
   }
 
-  private async updateCertificates(edge: Edge, id: number, certificates: CertificateFile[]): Promise<void> {
+  private async updateCertificates(edge: Edge, id: number, set: CertificateSet): Promise<void> {
     try {
-      const problems = await edge.updateCertificates(certificates);
+      const problems = await edge.updateCertificates(set);
       this.send({ type: 'certificates-synced', id, problems: problems.map((problem) => problem.message) });
     } catch (err) {
       this.send({ type: 'certificates-synced', id, problems: [(err as Error).message] });
