@@ -15,6 +15,7 @@ import { clientIpResolver, type ClientIpResolver } from './guards/client-ip.js';
 import { createGuardDeps, type GuardDeps } from './guards/pipeline.js';
 import type { RateLimitStore } from './guards/rate-limit.js';
 import { setUpTls, sourcesOf, syncAll, type EdgeTls } from '../tls/setup.js';
+import { OcspStapler } from '../tls/ocsp-stapler.js';
 import { sniCallback } from '../tls/sni.js';
 import type { CertificateIssuer } from '../tls/source.js';
 import type { CertificateStore } from '../tls/store.js';
@@ -129,7 +130,18 @@ export class Edge implements EdgeLike {
       mayIssue: (host) => this.mayIssue(host),
       onIssueError: (host, err) => this.logger.warn({ err, host }, 'issuing a certificate failed'),
     });
-    const listener = await startHttpsListener(listen, this.handlerFor('https'), { ...this.listenerOptions('https'), store: tls.store, sni });
+    const ocsp = new OcspStapler({ logger: this.logger });
+    const unfollow = ocsp.follow(tls.store);
+    const stopStapling = (): void => {
+      unfollow();
+      ocsp.close();
+    };
+    const started = await startHttpsListener(listen, this.handlerFor('https'), { ...this.listenerOptions('https'), store: tls.store, sni, ocsp })
+      .catch((err: unknown) => {
+        stopStapling();
+        throw err;
+      });
+    const listener = { ...started, close: (graceMs: number) => started.close(graceMs).finally(stopStapling) };
     this.listeners.push(listener);
     this.certificates = tls.store;
     this.httpsPort = tls.publicPort ?? listener.address.port;
