@@ -4,6 +4,7 @@
  * DNS-01 with the keys its provider needs, and a CA file for private ACME servers.
  */
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { AcmeSpec, DnsPropagationSpec, DnsProviderSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
@@ -70,7 +71,8 @@ function buildDns(raw: RawDns, report: SpecReport): DnsProviderSpec | undefined 
     timeoutMs: raw.propagation?.timeout ?? DEFAULT_PROPAGATION_TIMEOUT_MS,
   };
   (raw.propagation?.resolvers ?? []).forEach((server, i) => {
-    if (!hostPort(server, 53)) report.add([...at, 'propagation', 'resolvers', i], `expected host:port of a DNS server, got "${server}"`);
+    const address = hostPort(server, 53);
+    if (!address || isIP(address.host) === 0) report.add([...at, 'propagation', 'resolvers', i], `expected the IP address (and :port) of a DNS server, e.g. 192.0.2.53:53, got "${server}"`);
   });
   const misplaced = (keys: string[]) => keys.filter((key) => raw[key as keyof RawDns] !== undefined);
   if (raw.provider === 'rfc2136') {

@@ -101,6 +101,7 @@ test('bad edge.acme settings say what to fix', () => {
     ['dns: { provider: route53 }', 'edge.acme.dns.provider', /rfc2136|cloudflare/],
     ['ca_file: nope.pem', 'edge.acme.ca_file', /file not found/],
     ['key_type: dsa', 'edge.acme.key_type', /ec256/],
+    ['dns: { provider: rfc2136, server: ns1, propagation: { resolvers: [ns1.example.org] } }', 'edge.acme.dns.propagation.resolvers[0]', /IP address/],
   ];
   for (const [line, key, message] of cases) {
     const { problems } = problemsOf(() => load(`edge:\n  acme:\n    ${line}\n`));

@@ -43,6 +43,68 @@ export interface ResourcesSpec {
   memoryBytes?: number;
   /** Fraction of one core, e.g. 0.3. */
   cpu?: number;
+  /** Memory the container is guaranteed (docker/swarm: a soft limit / a scheduling reservation). */
+  memoryReservationBytes?: number;
+  /** Most processes/threads a container may have (docker/swarm). */
+  pids?: number;
+}
+
+/** Where an app's replicas run: local processes, Docker containers, or Docker Swarm services. */
+export type Runtime = 'process' | 'docker' | 'swarm';
+
+/** A named volume (`data:/var/lib/x`) or a bind mount of an absolute host path. */
+export interface VolumeMount {
+  kind: 'volume' | 'bind';
+  /** Volume name, or absolute host path for a bind. */
+  source: string;
+  /** Absolute path inside the container. */
+  target: string;
+  readOnly: boolean;
+}
+
+/** An image built from a directory with a Dockerfile, once per release. */
+export interface BuildSpec {
+  /** Absolute path of the build context. */
+  context: string;
+  /** Dockerfile path relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+}
+
+/** How a docker or swarm app's containers run (hardening included). */
+export interface ContainerSpec {
+  /** Image reference; for built apps, filled in per release with the tag Berth built. */
+  image: string;
+  build?: BuildSpec;
+  /** `uid[:gid]` or a user name of the image; absent = the image's USER. */
+  user?: string;
+  readOnly: boolean;
+  /** Paths mounted as tmpfs (writable scratch space for a read-only root). */
+  tmpfs: string[];
+  volumes: VolumeMount[];
+  /** Restart policy of the container (the runtime restarts it; Berth watches). */
+  restart: 'on-failure' | 'always' | 'no';
+  /** Also gate on the image's own HEALTHCHECK status (default true). */
+  imageHealthcheck: boolean;
+  /** Swarm placement constraints, e.g. `node.role == worker`. */
+  placement: string[];
+}
+
+/**
+ * A container that belongs to an app (its database, its cache): it joins only that app's
+ * private network under its name, publishes no port and is never routed.
+ */
+export interface ServiceSpec {
+  name: string;
+  image: string;
+  /** Empty = the image's command. */
+  command: string[];
+  env: Record<string, string>;
+  volumes: VolumeMount[];
+  resources: ResourcesSpec;
+  user?: string;
+  readOnly: boolean;
+  tmpfs: string[];
 }
 
 /** How new releases of an app are rolled out. */
@@ -141,6 +203,9 @@ export interface RoutePolicy {
 
 export interface ProcessAppSpec extends AppBase {
   kind: 'process';
+  /** process (default), docker or swarm. */
+  runtime: Runtime;
+  /** For docker and swarm: empty = the image's command. */
   command: string[];
   cwd: string;
   /** Fixed port the app listens on; when absent Berth injects `$PORT` from the managed range. */
@@ -152,6 +217,10 @@ export interface ProcessAppSpec extends AppBase {
   resources: ResourcesSpec;
   stop: StopSpec;
   deploy: DeploySpec;
+  /** Present for docker and swarm apps. */
+  container?: ContainerSpec;
+  /** Containers that belong to the app (docker and swarm). */
+  services: ServiceSpec[];
 }
 
 export interface StaticAppSpec extends AppBase {

@@ -73,6 +73,7 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
   return {
     name,
     kind: 'process',
+    runtime: 'process',
     command,
     cwd: resolve(ctx.baseDir, raw.cwd ?? '.'),
     ...(raw.port !== undefined ? { port: raw.port } : {}),
@@ -98,6 +99,7 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
         },
       } : {}),
     },
+    services: [],
     routes: [],
   };
 }

@@ -117,7 +117,7 @@ const DnsSchema = z.strictObject({
   zone_id: text('cloudflare: the zone id (default: looked up by name).').optional(),
   ttl: duration('TTL of the challenge TXT record (default 60s).').optional(),
   propagation: z.strictObject({
-    resolvers: z.array(text('host:port')).describe('DNS servers that must serve the record before validation (default: the zone\'s authoritative servers).').optional(),
+    resolvers: z.array(text('IP:port')).describe('DNS servers (IP:port) that must serve the record before validation (default: the zone\'s authoritative servers).').optional(),
     timeout: duration('How long to wait for them (default 2m).').optional(),
   }).describe('Wait until the record is visible before asking the CA to validate.').optional(),
 });
