@@ -7,7 +7,7 @@ import { plan, type ObservedReplica } from './plan.js';
 
 function app(name: string, extra: Partial<ProcessAppSpec> = {}): ProcessAppSpec {
   return {
-    kind: 'process', name, routes: [], command: ['node', 'x.js'], cwd: '/srv', replicas: 1, env: {},
+    kind: 'process', runtime: 'process', services: [], name, routes: [], command: ['node', 'x.js'], cwd: '/srv', replicas: 1, env: {},
     balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1000 }, deploy: DEFAULT_DEPLOY, ...extra,
   };
 }

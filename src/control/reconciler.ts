@@ -157,7 +157,8 @@ export class Reconciler {
     const app = this.desired.find((d) => d.spec.name === appName)?.spec;
     if (!app) return true;
     const spec: ReplicaSpec = {
-      id: replicaId(appName, release, index), app: appName, release, index,
+      id: replicaId(appName, release, index), app: appName, release, index, runtime: app.runtime,
+      ...(app.container ? { container: app.container } : {}),
       command: app.command, cwd: app.cwd, env: app.env, resources: app.resources, stop: app.stop,
       ...(app.port !== undefined ? { port: app.port } : {}),
     };

@@ -8,7 +8,7 @@ import { plan, type ObservedReplica } from './plan.js';
 import { buildSnapshot } from './snapshot.js';
 
 const spec: ProcessAppSpec = {
-  kind: 'process', name: 'web', routes: [], command: ['node', 'x.js'], cwd: '/srv', replicas: 3, env: {},
+  kind: 'process', runtime: 'process', services: [], name: 'web', routes: [], command: ['node', 'x.js'], cwd: '/srv', replicas: 3, env: {},
   balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1000 }, deploy: { ...DEFAULT_DEPLOY, strategy: 'rolling' },
 };
 

@@ -6,7 +6,7 @@ import type { ProcessAppSpec } from '../spec/model.js';
 import { appStatus } from './status.js';
 
 const app: ProcessAppSpec = {
-  kind: 'process', name: 'web', routes: [{ host: 'web.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' }], command: ['x'], cwd: '/',
+  kind: 'process', runtime: 'process', services: [], name: 'web', routes: [{ host: 'web.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' }], command: ['x'], cwd: '/',
   replicas: 2, env: {}, balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 1 }, deploy: DEFAULT_DEPLOY,
 };
 

@@ -3,7 +3,7 @@
  * plane asks a driver to start and stop replicas and listens to what happens to them; it never
  * reaches past this interface.
  */
-import type { ResourcesSpec, StopSpec } from '../spec/model.js';
+import type { BuildSpec, ContainerSpec, ResourcesSpec, Runtime, ServiceSpec, StopSpec } from '../spec/model.js';
 
 export interface ReplicaSpec {
   /** Stable id, unique per data dir: `<app>.<release>.<index>` */
@@ -11,8 +11,14 @@ export interface ReplicaSpec {
   app: string;
   release: number;
   index: number;
+  /** Which driver runs it. */
+  runtime: Runtime;
+  /** docker/swarm: empty = the image's command. */
   command: string[];
+  /** process only: the working directory. */
   cwd: string;
+  /** docker/swarm: the container settings, `image` resolved (a built release's tag). */
+  container?: ContainerSpec;
   env: Record<string, string>;
   /** Fixed port; when absent the driver assigns one and injects it as `$PORT`. */
   port?: number;
@@ -88,4 +94,39 @@ export interface Driver {
   onChange(listener: (status: ReplicaStatus) => void): () => void;
   /** Stops every replica. */
   shutdown(): Promise<void>;
+}
+
+/** What one container uses right now (telemetry). */
+export interface ReplicaStats {
+  id: string;
+  /** Share of one core over the last sample, e.g. 0.25. */
+  cpu: number;
+  memoryBytes: number;
+  memoryLimitBytes?: number;
+}
+
+/** A one-off command in a new container with an app's image, env and networks (`berth run`). */
+export interface RunOnceInput {
+  replica: ReplicaSpec;
+  command: string[];
+  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Stops the container when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What docker and swarm drivers add: images (pull, build, prune), an app's services (its
+ * database, its cache) on the app's private network, one-off runs and per-container stats.
+ */
+export interface ContainerDriver extends Driver {
+  /** The image is there, or is pulled; a missing image that cannot be pulled is RUNTIME.IMAGE. */
+  ensureImage(image: string): Promise<void>;
+  /** Builds an app release's image with memory/CPU limits; resolves with its tag. A failed build is RUNTIME.BUILD. */
+  buildImage(input: { app: string; release: number; build: BuildSpec; onLine: (line: string) => void }): Promise<string>;
+  /** Removes the app's built images except those tagged in `keep`; resolves with how many went. */
+  pruneImages(app: string, keep: string[]): Promise<number>;
+  /** Makes the app's services (whole set) match: create, recreate on change, remove the rest. */
+  applyServices(app: string, services: ServiceSpec[]): Promise<void>;
+  runOnce(input: RunOnceInput): Promise<{ code: number }>;
+  stats(): Promise<ReplicaStats[]>;
 }

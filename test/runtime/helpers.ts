@@ -60,7 +60,7 @@ export function nodeSpec(script: string, overrides: Partial<ReplicaSpec> = {}): 
 export function commandSpec(command: string[], overrides: Partial<ReplicaSpec> = {}): ReplicaSpec {
   const index = seq++;
   return {
-    id: `web.1.${index}`, app: 'web', release: 1, index, command, cwd: tmpdir(), env: {},
+    id: `web.1.${index}`, app: 'web', release: 1, index, runtime: 'process', command, cwd: tmpdir(), env: {},
     resources: {}, stop: { signal: 'SIGTERM', graceMs: 5000 },
     ...overrides,
   };
