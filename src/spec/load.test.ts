@@ -62,7 +62,7 @@ test('a full berth.yaml loads into the exact normalized model', () => {
         ],
       },
       recipe: {
-        name: 'recipe', kind: 'process', command: ['node', 'server.js'], cwd: join(dir, 'apps/recipe'),
+        name: 'recipe', kind: 'process', runtime: 'process', services: [], command: ['node', 'server.js'], cwd: join(dir, 'apps/recipe'),
         port: 5002, replicas: 1, env: { KEY: 'value', N: '3', B: 'true' },
         health: { path: '/health', intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 1, unhealthyThreshold: 3, startPeriodMs: 0 },
         balance: 'least_conn', resources: { memoryBytes: 384 * 1024 * 1024, cpu: 0.3 },
@@ -83,7 +83,7 @@ test('defaults fill in everything left out', () => {
   assert.deepEqual(spec.api.listen, { host: '127.0.0.1', port: 7070 });
   assert.deepEqual(spec.portRange, { from: 20000, to: 29999 });
   assert.deepEqual(spec.apps.web, {
-    name: 'web', kind: 'process', command: ['node', 'server.js'], cwd: dir, replicas: 1, env: {},
+    name: 'web', kind: 'process', runtime: 'process', services: [], command: ['node', 'server.js'], cwd: dir, replicas: 1, env: {},
     balance: 'round_robin', resources: {}, stop: { signal: 'SIGTERM', graceMs: 10_000 }, deploy: DEFAULT_DEPLOY,
     routes: [{ host: 'a.test', path: '/', stripPrefix: false, policy: defaultRoutePolicy(), tls: 'internal' }],
   });

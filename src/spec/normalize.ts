@@ -8,6 +8,7 @@ import { DEFAULT_DEPLOY, DEFAULT_STATIC_CACHE } from './defaults.js';
 import { buildPolicy, checkHeaderEdits, mergePolicy } from './policy.js';
 import { PolicyShape } from './policy-schema.js';
 import { defaultTlsMode } from './tls-mode.js';
+import { buildContainer, CONTAINER_ONLY_KEYS, resourcesOf, runtimeOf } from './container.js';
 import type { AppSpec, HealthSpec, ProcessAppSpec, RoutePolicy, RouteSpec, StaticAppSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawApp } from './schema.js';
@@ -33,8 +34,8 @@ export function normalizeApp(name: string, raw: RawApp, ctx: NormalizeContext): 
     ctx.report.add([...at, 'static'], 'an app has either "command" (a process) or "static" (a directory), not both', { atKey: true });
     return undefined;
   }
-  if (!raw.command && !raw.static) {
-    ctx.report.add(at, 'give the app a "command" to run or a "static" directory to serve', { atKey: true });
+  if (!raw.command && !raw.static && raw.image === undefined && raw.build === undefined) {
+    ctx.report.add(at, 'give the app a "command" to run, an "image" (or a "build" directory) to run in containers, or a "static" directory to serve', { atKey: true });
     return undefined;
   }
   checkHeaderEdits(raw, at, ctx.report);
@@ -63,8 +64,11 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
   const staticOnly = STATIC_ONLY_KEYS.filter((key) => raw[key] !== undefined);
   for (const key of staticOnly) ctx.report.add(['apps', name, key], `"${key}" applies to static apps only; remove it`, { atKey: true });
   if (staticOnly.length > 0) return undefined;
+  const runtime = runtimeOf(raw);
+  const containers = runtime === 'process' ? processOnly(name, raw, ctx.report) : buildContainer(name, raw, runtime, ctx);
+  if (!containers) return undefined;
   const replicas = raw.replicas ?? 1;
-  if (raw.port !== undefined && replicas > 1) {
+  if (runtime === 'process' && raw.port !== undefined && replicas > 1) {
     ctx.report.add(['apps', name, 'replicas'], 'a fixed port allows one replica; drop port and read $PORT to run more');
     return undefined;
   }
@@ -73,7 +77,7 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
   return {
     name,
     kind: 'process',
-    runtime: 'process',
+    runtime,
     command,
     cwd: resolve(ctx.baseDir, raw.cwd ?? '.'),
     ...(raw.port !== undefined ? { port: raw.port } : {}),
@@ -81,10 +85,7 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
     env: raw.env ?? {},
     ...(health ? { health } : {}),
     balance: raw.balance ?? 'round_robin',
-    resources: {
-      ...(raw.resources?.memory !== undefined ? { memoryBytes: raw.resources.memory } : {}),
-      ...(raw.resources?.cpu !== undefined ? { cpu: raw.resources.cpu } : {}),
-    },
+    resources: resourcesOf(raw.resources),
     stop: { signal: raw.stop?.signal ?? 'SIGTERM', graceMs: raw.stop?.grace ?? 10_000 },
     deploy: {
       strategy: raw.deploy?.strategy ?? DEFAULT_DEPLOY.strategy,
@@ -99,9 +100,25 @@ function processApp(name: string, raw: RawApp, command: string[], ctx: Normalize
         },
       } : {}),
     },
-    services: [],
+    ...('container' in containers ? { container: containers.container } : {}),
+    services: containers.services,
     routes: [],
   };
+}
+
+/** A process app: command required, container keys refused (each at its key). */
+function processOnly(name: string, raw: RawApp, report: SpecReport): { services: [] } | undefined {
+  const at: KeyPath = ['apps', name];
+  const stray = CONTAINER_ONLY_KEYS.filter((key) => raw[key] !== undefined);
+  for (const key of stray) report.add([...at, key], `"${key}" applies to container apps; set image: (or runtime: docker) to run this app in containers, or remove it`, { atKey: true });
+  for (const key of ['memory_reservation', 'pids'] as const) {
+    if (raw.resources?.[key] !== undefined) report.add([...at, 'resources', key], 'applies to docker and swarm apps only; remove it', { atKey: true });
+  }
+  if (!raw.command) {
+    report.add([...at, 'runtime'], 'a process app needs a "command"', { atKey: true });
+    return undefined;
+  }
+  return stray.length > 0 || raw.resources?.memory_reservation !== undefined || raw.resources?.pids !== undefined ? undefined : { services: [] };
 }
 
 function buildHealth(name: string, raw: NonNullable<RawApp['health']>, report: SpecReport): HealthSpec | undefined {

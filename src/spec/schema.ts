@@ -8,6 +8,7 @@ import {
   cidrList, command, cpuCount, duration, envMap, field, flag, host, listen, memorySize, oneOf, port, portRange, routePath,
   percentage, signal, size, text, wholeNumber, workerCount,
 } from './fields.js';
+import { ContainerResourcesShape, ContainerShape } from './container-schema.js';
 import { PolicyShape } from './policy-schema.js';
 import { describeValue } from './values.js';
 
@@ -37,10 +38,7 @@ export const HealthSchema = z.strictObject({
   start_period: duration('Grace time after start when failures do not count (default 0s).').optional(),
 });
 
-const ResourcesSchema = z.strictObject({
-  memory: memorySize('Memory limit, e.g. 384MB (units are powers of 1024; at least 4MB).').optional(),
-  cpu: cpuCount('CPU limit as a fraction of cores, e.g. 0.3 (above 0, at most 64).').optional(),
-});
+const ResourcesSchema = z.strictObject(ContainerResourcesShape);
 
 const DeploySchema = z.strictObject({
   strategy: oneOf(['blue_green', 'rolling'], 'blue_green (default): start every new replica, swap all at once when all are healthy. rolling: replace `batch` replicas at a time, each batch swapped in when healthy.').optional(),
@@ -68,7 +66,7 @@ export const AppSchema = z.strictObject({
   command: command('Process app: argv array like ["node", "server.js"], or a string split like a shell would (no shell runs it).').optional(),
   static: text('Static app: directory served by the edge, relative to berth.yaml.').optional(),
   cwd: text('Working directory, relative to berth.yaml (default: the directory of berth.yaml).').optional(),
-  port: port('Fixed port the app listens on (then replicas must be 1). Omit it and read $PORT instead.').optional(),
+  port: port('Fixed port the app listens on (process apps: then replicas must be 1; containers: the port inside each container). Omit it and read $PORT instead.').optional(),
   replicas: wholeNumber(0, 'Number of replicas (default 1; 0 = stopped).').optional(),
   env: envMap('Environment variables; values are strings, numbers or booleans.').optional(),
   domains: z.array(host('A domain: example.com or *.example.com.'))
@@ -80,6 +78,7 @@ export const AppSchema = z.strictObject({
   stop: StopSchema.describe('How replicas are stopped.').optional(),
   deploy: DeploySchema.describe('How new releases are rolled out: health gate and draining.').optional(),
   cache: StaticCacheSchema.describe('Static apps: Cache-Control of the files served.').optional(),
+  ...ContainerShape,
   spa: flag('Static apps: serve /index.html for unknown paths without a file extension (single-page apps; default false).').optional(),
   ...PolicyShape,
 });
