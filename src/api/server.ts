@@ -15,6 +15,7 @@ import { deployRoutes } from './routes/deploys.js';
 import { eventRoutes } from './routes/events.js';
 import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { runRoutes } from './routes/run.js';
 import { statusRoutes } from './routes/status.js';
 
 export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger }): FastifyInstance {
@@ -35,5 +36,6 @@ export function buildApi(ctx: ApiContext, opts: { token: string; logger: Logger 
   logRoutes(app, ctx);
   certificateRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  runRoutes(app, ctx);
   return app;
 }

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { EdgeLike } from '../edge/index.js';
-import type { Driver } from '../runtime/driver.js';
+import type { ContainerDriver, Driver, ReplicaSpec, RunOnceInput } from '../runtime/driver.js';
+import type { ContainerRuntime } from '../runtime/runtimes.js';
 import type { AutoRollbackSpec, BerthSpec, ProcessAppSpec } from '../spec/model.js';
 import type { ReleaseRow, State, Strategy } from '../state/index.js';
 import { BerthError } from '../lib/errors.js';
@@ -14,6 +15,7 @@ import { desiredReplicas, isProcessApp, runtimeHash, type DesiredApp } from './d
 import { Deployer, type DeployOutcome, type DeployRequest } from './deployer.js';
 import { effectiveSpec, overridesDropped, runtimeOf, withOverrides } from './overrides.js';
 import { Reconciler } from './reconciler.js';
+import { applyServices } from './services.js';
 import { ResponseFeed, watchRelease, type Watch } from './watch.js';
 import { appStatus, type AppStatus } from './status.js';
 
@@ -51,6 +53,8 @@ export interface ControllerOptions {
   driver: Driver;
   edge: EdgeLike;
   logger: Logger;
+  /** Container drivers (docker, swarm): images, services, one-off runs. */
+  containers?: (runtime: ContainerRuntime) => Promise<ContainerDriver>;
 }
 
 export class Controller {
@@ -81,7 +85,9 @@ export class Controller {
   async apply(spec: BerthSpec, trigger: string): Promise<ApplyResult> {
     const first = this.spec === undefined;
     const result: ApplyResult = { released: [], failed: [], added: [], removed: [], warnings: this.listenerWarnings(spec) };
+    const previous = this.spec;
     this.spec = spec;
+    if (this.opts.containers) await applyServices({ spec, previous, containers: this.opts.containers, state: this.opts.state, logger: this.opts.logger });
     // A deploy the last daemon left half done is settled first, so that the file is then
     // compared with the release that really serves (and a change in it is deployed again).
     const resumed = first ? this.interrupted() : [];
@@ -99,7 +105,7 @@ export class Controller {
   async deploy(app: string, options: DeployOptions = {}): Promise<DeployOutcome> {
     const file = this.processApp(app);
     const row = this.opts.state.apps.get(app);
-    const overrides = { ...row?.overrides, ...(options.command ? { command: options.command } : {}), ...(options.dir ? { cwd: options.dir } : {}) };
+    const overrides = { ...row?.overrides, ...(options.command ? { command: options.command } : {}), ...(options.dir ? dirOverride(file, options.dir) : {}) };
     const strategy = options.strategy ?? file.deploy.strategy;
     const spec = { ...withOverrides(file, overrides), deploy: { ...file.deploy, strategy } };
     return this.deployNow({
@@ -125,6 +131,25 @@ export class Controller {
       rollback: { reason: why ?? `rolled back to release ${target.number}` },
       ...(target.sourceDir ? { source: { dir: target.sourceDir, ...(target.sourceChecksum ? { checksum: target.sourceChecksum } : {}) } } : {}),
     });
+  }
+
+  /** `berth run`: a one-off container with the active release's image, env and networks. */
+  async run(app: string, command: string[], onOutput: RunOnceInput['onOutput'], signal?: AbortSignal): Promise<{ code: number }> {
+    const file = this.processApp(app);
+    const containers = this.opts.containers;
+    if (file.runtime === 'process' || !containers) {
+      throw new BerthError('REQUEST.INVALID', `berth run starts a container; ${app} runs as a process (run the command in ${file.cwd} with its env instead)`);
+    }
+    const active = this.opts.state.apps.get(app)?.activeRelease ?? 0;
+    const release = active ? this.opts.state.releases.get(app, active) : undefined;
+    if (!release) throw new BerthError('RELEASE.NOT_FOUND', `${app} has no active release yet: deploy it first (berth deploy ${app})`);
+    const spec = JSON.parse(release.specJson) as ProcessAppSpec;
+    const replica: ReplicaSpec = {
+      id: `${app}.${active}.run`, app, release: active, index: 0, runtime: spec.runtime, command, cwd: spec.cwd, env: spec.env,
+      resources: spec.resources, stop: spec.stop, ...(spec.container ? { container: spec.container } : {}), ...(spec.port !== undefined ? { port: spec.port } : {}),
+    };
+    this.event(app, 'app.run', `running a one-off container of ${app} (release ${active}): ${command.join(' ')}`);
+    return (await containers(file.runtime)).runOnce({ replica, command, onOutput, ...(signal ? { signal } : {}) });
   }
 
   releases(app: string, limit?: number): ReleaseRow[] {
@@ -349,4 +374,11 @@ export class Controller {
     this.opts.state.events.record({ app, kind, message });
     this.opts.logger.info({ app, kind }, message);
   }
+}
+
+/** `--dir`: a process app's working directory, a built container app's build context. */
+function dirOverride(file: ProcessAppSpec, dir: string): { cwd: string } | { container: NonNullable<ProcessAppSpec['container']> } {
+  const { container } = file;
+  if (!container?.build) return { cwd: dir };
+  return { container: { ...container, build: { ...container.build, context: dir } } };
 }

@@ -8,12 +8,14 @@
 import type { Logger } from 'pino';
 import type { EdgeLike } from '../edge/index.js';
 import { BerthError } from '../lib/errors.js';
-import type { Driver } from '../runtime/driver.js';
+import type { ContainerDriver, Driver } from '../runtime/driver.js';
+import type { ContainerRuntime } from '../runtime/runtimes.js';
 import type { ProcessAppSpec } from '../spec/model.js';
 import type { DeployOverrides, State, Strategy } from '../state/index.js';
 import { runtimeHash } from './desired.js';
 import type { Rollout } from './desired.js';
 import { healthGate, type GateResult } from './gate.js';
+import { prepareRelease, type Prepared } from './prepare.js';
 import { fingerprintDir } from './source.js';
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 30_000;
@@ -62,6 +64,8 @@ export interface DeployerOptions {
   converge: () => Promise<void>;
   /** Resolves once the app's leaving replicas have drained and stopped. */
   stopped: (app: string) => Promise<void>;
+  /** Container drivers, for the images of docker and swarm releases. */
+  containers?: (runtime: ContainerRuntime) => Promise<ContainerDriver>;
 }
 
 export class Deployer {
@@ -103,10 +107,42 @@ export class Deployer {
     const release = request.resume ?? this.record(request, await this.source(request));
     this.running.set(app, release);
     this.event(app, 'deploy.started', `deploying release ${release} of ${app} (${request.trigger}); release ${previous || 'none'} keeps serving until it is healthy`);
+    const prepared = await this.prepare(request, release);
+    if (!prepared.ok) return this.fail(request, { release, previous }, prepared);
+    request = { ...request, spec: prepared.spec };
     const rolling = request.spec.deploy.strategy === 'rolling' && previous > 0 && request.spec.port === undefined;
     const gate = rolling ? await this.roll(request, release) : await this.gate(request, release, request.replicas);
     if (!gate.ok) return this.fail(request, { release, previous }, gate);
     return this.swap(request, { release, previous });
+  }
+
+  /** A container release's image: built or pulled; the built tag goes into the release's spec. */
+  private async prepare(request: DeployRequest, release: number): Promise<Prepared> {
+    const { containers } = this.opts;
+    if (request.spec.runtime === 'process' || !containers) return { ok: true, spec: request.spec };
+    const app = request.spec.name;
+    const prepared = await prepareRelease({
+      spec: request.spec, release, containers,
+      onLine: (text) => this.opts.state.logs.append({ app, replica: `${app}.${release}.build`, stream: 'system', text, ts: Date.now() }),
+    });
+    if (prepared.ok && prepared.spec !== request.spec) {
+      const specJson = JSON.stringify(prepared.spec);
+      this.opts.state.db.transaction(() => {
+        this.opts.state.releases.setSpec(app, release, specJson);
+        this.opts.state.apps.upsertSpec(app, specJson, runtimeHash(request.spec), release);
+      })();
+      this.event(app, 'deploy.built', `built ${prepared.spec.container?.image} for release ${release} of ${app}`);
+    }
+    return prepared;
+  }
+
+  /** Built images of releases no longer kept for rollback are removed. */
+  private async pruneImages(spec: DeployRequest['spec']): Promise<void> {
+    if (spec.runtime === 'process' || !spec.container?.build || !this.opts.containers) return;
+    const keep = this.opts.state.releases.list(spec.name, RELEASES_KEPT + 1)
+      .flatMap((release) => (JSON.parse(release.specJson) as DeployRequest['spec']).container?.image ?? []);
+    const removed = await (await this.opts.containers(spec.runtime)).pruneImages(spec.name, keep);
+    if (removed > 0) this.event(spec.name, 'deploy.images-pruned', `removed ${removed} image(s) of ${spec.name} older than the last ${RELEASES_KEPT + 1} releases`);
   }
 
   /** Starts the release's first `replicas` replicas and waits for them to be healthy. */
@@ -176,9 +212,10 @@ export class Deployer {
     })();
     this.event(app, 'deploy.swapped', `release ${at.release} of ${app} is healthy and now serves; release ${at.previous || 'none'} drains`);
     await this.opts.converge();
-    const drained = this.opts.stopped(app).then(() => {
+    const drained = this.opts.stopped(app).then(async () => {
       state.releases.prune(app, RELEASES_KEPT);
       this.event(app, 'deploy.finished', `release ${at.release} of ${app} is active; the old replicas have drained and stopped`);
+      await this.pruneImages(request.spec);
     });
     if (request.wait) await drained;
     else drained.catch((err: unknown) => this.opts.logger.error({ err, app }, 'finishing a deploy failed'));
@@ -186,7 +223,7 @@ export class Deployer {
   }
 
   /** The new release is stopped; the active one (and its spec) stays as it was. */
-  private async fail(request: DeployRequest, at: { release: number; previous: number }, gate: Exclude<GateResult, { ok: true }>): Promise<DeployOutcome> {
+  private async fail(request: DeployRequest, at: { release: number; previous: number }, gate: { reason: string; lastCheck?: string; lastLines: string[] }): Promise<DeployOutcome> {
     const app = request.spec.name;
     const { state } = this.opts;
     state.db.transaction(() => {

@@ -36,8 +36,10 @@ export interface DesiredApp {
  * replicas (a new release); routes, health and balancing are edge settings and apply live.
  */
 export function runtimeHash(app: ProcessAppSpec): string {
-  const { command, cwd, env, port, resources, stop } = app;
-  const canonical = JSON.stringify({ command, cwd, env: sortKeys(env), port: port ?? null, resources, stop });
+  const { command, cwd, env, port, resources, stop, container } = app;
+  // Container settings join the hash only when present, so process apps keep their hashes.
+  const runtime = container ? { runtime: app.runtime, container } : {};
+  const canonical = JSON.stringify({ command, cwd, env: sortKeys(env), port: port ?? null, resources, stop, ...runtime });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

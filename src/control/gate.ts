@@ -45,7 +45,7 @@ function judge(input: GateInput): GateResult | undefined {
   if (looping) return failure(input, looping, `replica ${looping.id} is crash-looping: ${looping.reason ?? 'it keeps exiting'}`);
   if (input.replicas === 0) return { ok: true };
   const healthy = healthyIds(input.edge);
-  const ready = replicas.filter((r) => (r.state === 'running' || r.state === 'starting') && healthy.has(r.id));
+  const ready = replicas.filter((r) => (r.state === 'running' || r.state === 'starting') && healthy.has(r.id) && imageHealthy(r));
   return ready.length >= input.replicas ? { ok: true } : undefined;
 }
 
@@ -69,6 +69,11 @@ function failure(input: GateInput, replica: ReplicaStatus, reason: string): Gate
     ...(check?.reason ? { lastCheck: check.reason } : {}),
     lastLines: replica.lastLines.slice(-20),
   };
+}
+
+/** A container whose image has a HEALTHCHECK (the driver reports it only when the app uses it) must pass it too. */
+function imageHealthy(replica: ReplicaStatus): boolean {
+  return replica.imageHealth === undefined || replica.imageHealth === 'healthy';
 }
 
 function releaseReplicas(input: GateInput): ReplicaStatus[] {

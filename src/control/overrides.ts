@@ -24,12 +24,16 @@ export function withOverrides(file: ProcessAppSpec, o: DeployOverrides): Process
     ...(port !== undefined ? { port } : {}),
     ...(o.resources ? { resources: o.resources } : {}),
     ...(o.stop ? { stop: { signal: o.stop.signal as NodeJS.Signals, graceMs: o.stop.graceMs } } : {}),
+    ...(o.container && file.runtime !== 'process' ? { container: o.container } : {}),
   };
 }
 
 /** The runtime settings of a release's spec, to pin them over the file (rollback). */
 export function runtimeOf(spec: ProcessAppSpec): DeployOverrides {
-  return { command: spec.command, cwd: spec.cwd, env: spec.env, port: spec.port ?? null, resources: spec.resources, stop: spec.stop };
+  return {
+    command: spec.command, cwd: spec.cwd, env: spec.env, port: spec.port ?? null, resources: spec.resources, stop: spec.stop,
+    ...(spec.container ? { container: spec.container } : {}),
+  };
 }
 
 /** True when the overrides no longer apply because the file changed the app's runtime settings. */

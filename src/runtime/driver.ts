@@ -59,6 +59,8 @@ export interface ReplicaStatus {
   lastLines: string[];
   /** Set when resource limits were asked for but could not be enforced. */
   limitsWarning?: string;
+  /** Containers whose image has a HEALTHCHECK (and the app uses it): its status. */
+  imageHealth?: 'starting' | 'healthy' | 'unhealthy';
 }
 
 export interface LogLine {

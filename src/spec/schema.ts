@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  cidrList, command, cpuCount, duration, envMap, field, flag, host, listen, memorySize, oneOf, port, portRange, routePath,
+  cidrList, command, duration, envMap, field, flag, host, listen, oneOf, port, portRange, routePath,
   percentage, signal, size, text, wholeNumber, workerCount,
 } from './fields.js';
 import { ContainerResourcesShape, ContainerShape } from './container-schema.js';

@@ -4,6 +4,7 @@
  * overrides of berth.yaml (`berth deploy --command/--dir`), and the operator's overrides
  * (`berth scale`, `berth stop`). All survive restarts.
  */
+import type { ContainerSpec, ResourcesSpec } from '../spec/model.js';
 import type { Db } from './db.js';
 
 export interface AppRow {
@@ -34,8 +35,10 @@ export interface DeployOverrides {
   cwd?: string;
   env?: Record<string, string>;
   port?: number | null;
-  resources?: { memoryBytes?: number; cpu?: number };
+  resources?: ResourcesSpec;
   stop?: { signal: string; graceMs: number };
+  /** docker/swarm: the container settings (a rollback runs the old release's image). */
+  container?: ContainerSpec;
 }
 
 interface RawAppRow {

@@ -88,6 +88,11 @@ export class ReleasesRepo {
     return next;
   }
 
+  /** Replaces a pending release's spec (a built image's tag filled in); its hash stays the file's. */
+  setSpec(app: string, number: number, specJson: string): void {
+    this.db.prepare('UPDATE releases SET spec_json = ? WHERE app = ? AND number = ?').run(specJson, app, number);
+  }
+
   get(app: string, number: number): ReleaseRow | undefined {
     const raw = this.db.prepare('SELECT * FROM releases WHERE app = ? AND number = ?').get(app, number) as RawRelease | undefined;
     return raw && fromRaw(raw);
