@@ -330,6 +330,10 @@ export class Controller {
     const { state } = this.opts;
     const resumed: PendingDeploy[] = [];
     for (const row of state.apps.all()) {
+      // A release whose image was still being prepared never became the target.
+      for (const stale of state.releases.list(row.name, 20).filter((r) => r.status === 'pending' && r.number !== row.release)) {
+        state.releases.finish(row.name, stale.number, 'failed', 'interrupted: the daemon stopped while its image was prepared');
+      }
       if (row.release === row.activeRelease) continue;
       const file = this.spec?.apps[row.name];
       if (row.activeRelease > 0 || !file || !isProcessApp(file)) {

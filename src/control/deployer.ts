@@ -12,7 +12,7 @@ import type { ContainerDriver, Driver } from '../runtime/driver.js';
 import type { ContainerRuntime } from '../runtime/runtimes.js';
 import type { ProcessAppSpec } from '../spec/model.js';
 import type { DeployOverrides, State, Strategy } from '../state/index.js';
-import { runtimeHash } from './desired.js';
+import { holdsHostPort, runtimeHash } from './desired.js';
 import type { Rollout } from './desired.js';
 import { healthGate, type GateResult } from './gate.js';
 import { prepareRelease, type Prepared } from './prepare.js';
@@ -110,7 +110,8 @@ export class Deployer {
     const prepared = await this.prepare(request, release);
     if (!prepared.ok) return this.fail(request, { release, previous }, prepared);
     request = { ...request, spec: prepared.spec };
-    const rolling = request.spec.deploy.strategy === 'rolling' && previous > 0 && request.spec.port === undefined;
+    this.target(request.spec, release);
+    const rolling = request.spec.deploy.strategy === 'rolling' && previous > 0 && !holdsHostPort(request.spec);
     const gate = rolling ? await this.roll(request, release) : await this.gate(request, release, request.replicas);
     if (!gate.ok) return this.fail(request, { release, previous }, gate);
     return this.swap(request, { release, previous });
@@ -126,11 +127,7 @@ export class Deployer {
       onLine: (text) => this.opts.state.logs.append({ app, replica: `${app}.${release}.build`, stream: 'system', text, ts: Date.now() }),
     });
     if (prepared.ok && prepared.spec !== request.spec) {
-      const specJson = JSON.stringify(prepared.spec);
-      this.opts.state.db.transaction(() => {
-        this.opts.state.releases.setSpec(app, release, specJson);
-        this.opts.state.apps.upsertSpec(app, specJson, runtimeHash(request.spec), release);
-      })();
+      this.opts.state.releases.setSpec(app, release, JSON.stringify(prepared.spec));
       this.event(app, 'deploy.built', `built ${prepared.spec.container?.image} for release ${release} of ${app}`);
     }
     return prepared;
@@ -185,22 +182,24 @@ export class Deployer {
     }
   }
 
-  /** A pending release, made the app's target: its replicas start beside the active ones. */
+  /** A pending release (its image is prepared next; target() then starts its replicas). */
   private record(request: DeployRequest, source: { dir?: string; checksum?: string }): number {
     const { spec } = request;
-    const specJson = JSON.stringify(spec);
-    const hash = runtimeHash(spec);
-    const { state } = this.opts;
-    return state.db.transaction(() => {
-      const release = state.releases.create({
-        app: spec.name, specHash: hash, specJson, source: spec.command.join(' '), trigger: request.trigger,
-        strategy: request.strategy ?? spec.deploy.strategy,
-        ...(source.dir ? { sourceDir: source.dir } : {}),
-        ...(source.checksum ? { sourceChecksum: source.checksum } : {}),
-      });
-      state.apps.upsertSpec(spec.name, specJson, hash, release);
-      return release;
-    })();
+    return this.opts.state.releases.create({
+      app: spec.name, specHash: runtimeHash(spec), specJson: JSON.stringify(spec), source: spec.command.join(' ') || (spec.container?.image ?? ''),
+      trigger: request.trigger, strategy: request.strategy ?? spec.deploy.strategy,
+      ...(source.dir ? { sourceDir: source.dir } : {}),
+      ...(source.checksum ? { sourceChecksum: source.checksum } : {}),
+    });
+  }
+
+  /**
+   * Makes the release the app's target: its replicas start beside the active ones. The hash
+   * stays the file's (a built image's tag is not in the file), so an apply sees no change.
+   */
+  private target(spec: DeployRequest['spec'], release: number): void {
+    const hash = this.opts.state.releases.get(spec.name, release)?.specHash ?? runtimeHash(spec);
+    this.opts.state.apps.upsertSpec(spec.name, JSON.stringify(spec), hash, release);
   }
 
   private async swap(request: DeployRequest, at: { release: number; previous: number }): Promise<DeployOutcome> {

@@ -37,8 +37,9 @@ export interface DesiredApp {
  */
 export function runtimeHash(app: ProcessAppSpec): string {
   const { command, cwd, env, port, resources, stop, container } = app;
-  // Container settings join the hash only when present, so process apps keep their hashes.
-  const runtime = container ? { runtime: app.runtime, container } : {};
+  // Container settings join the hash only when present, so process apps keep their hashes; a
+  // built image's tag is an outcome of the build settings, not a setting of its own.
+  const runtime = container ? { runtime: app.runtime, container: container.build ? { ...container, image: '' } : container } : {};
   const canonical = JSON.stringify({ command, cwd, env: sortKeys(env), port: port ?? null, resources, stop, ...runtime });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
@@ -53,6 +54,14 @@ export function desiredReplicas(spec: ProcessAppSpec, row: AppRow | undefined): 
   if (row.stopped) return 0;
   if (row.scaledReplicas !== null && row.scaledFrom === spec.replicas) return row.scaledReplicas;
   return spec.replicas;
+}
+
+/**
+ * A process app with a fixed port holds that port on the host: two releases cannot run side
+ * by side. Containers each have their own address, so their fixed port is no obstacle.
+ */
+export function holdsHostPort(spec: ProcessAppSpec): boolean {
+  return spec.runtime === 'process' && spec.port !== undefined;
 }
 
 export function isProcessApp(app: AppSpec): app is ProcessAppSpec {

@@ -9,8 +9,19 @@ import { runtimeHash } from './desired.js';
 
 /** The spec to run: the file's, with the app's overrides while they still apply. */
 export function effectiveSpec(file: ProcessAppSpec, row: AppRow | undefined): ProcessAppSpec {
-  if (!row?.overrides || row.fileHash !== runtimeHash(file)) return file;
-  return withOverrides(file, row.overrides);
+  const built = withBuiltImage(file, row);
+  if (!row?.overrides || row.fileHash !== runtimeHash(file)) return built;
+  return withOverrides(built, row.overrides);
+}
+
+/**
+ * A built app's image is not in the file: it is the tag its release was built under, kept in
+ * the app's stored spec, as long as that release was made from these same settings.
+ */
+function withBuiltImage(file: ProcessAppSpec, row: AppRow | undefined): ProcessAppSpec {
+  if (!file.container?.build || !row || row.specHash !== runtimeHash(file)) return file;
+  const image = (JSON.parse(row.specJson) as ProcessAppSpec).container?.image;
+  return image ? { ...file, container: { ...file.container, image } } : file;
 }
 
 export function withOverrides(file: ProcessAppSpec, o: DeployOverrides): ProcessAppSpec {

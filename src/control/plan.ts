@@ -2,7 +2,7 @@
  * The reconciler's pure core: desired apps + observed replicas → the actions that close the gap.
  * Re-running it on its own output converges; it never needs to know what happened before.
  */
-import type { DesiredApp } from './desired.js';
+import { holdsHostPort, type DesiredApp } from './desired.js';
 
 export interface ObservedReplica {
   id: string;
@@ -52,9 +52,9 @@ function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boole
   const deploying = app.active !== app.release;
   const current = replicas.filter((r) => r.release === app.release);
   // A fixed port cannot be shared: the old release has to go before the new one can start.
-  const mustWaitForOld = app.spec.port !== undefined && oldPresent;
+  const mustWaitForOld = holdsHostPort(app.spec) && oldPresent;
   const rollout = deploying ? app.rollout : undefined;
-  const keep = (r: ObservedReplica) => deploying && r.release === app.active && app.spec.port === undefined && r.index >= (rollout?.routed ?? 0);
+  const keep = (r: ObservedReplica) => deploying && r.release === app.active && !holdsHostPort(app.spec) && r.index >= (rollout?.routed ?? 0);
   const actions: Action[] = replicas
     .filter((r) => r.release !== app.release && !keep(r))
     .map((r) => ({ kind: 'stop', id: r.id, app: name, reason: stopReason(app, r) }));
@@ -72,7 +72,7 @@ function planApp(app: DesiredApp, replicas: ObservedReplica[], oldPresent: boole
 }
 
 function stopReason(app: DesiredApp, r: ObservedReplica): string {
-  if (r.release === app.active && app.spec.port === undefined) return `replaced by release ${app.release} (rolling)`;
+  if (r.release === app.active && !holdsHostPort(app.spec)) return `replaced by release ${app.release} (rolling)`;
   if (r.release === app.active) return `stopped first: port ${app.spec.port ?? '?'} cannot be shared with release ${app.release}`;
   return r.release < app.release ? `replaced by release ${app.release}` : `release ${r.release} is not deployed`;
 }

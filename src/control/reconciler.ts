@@ -117,6 +117,8 @@ export class Reconciler {
   }
 
   private async pass(): Promise<void> {
+    // Before the first spec nothing is desired yet; replicas a container runtime adopted wait for it.
+    if (!this.spec) return;
     const actions = plan(this.desired, this.observe());
     this.pushEdge();
     if (actions.length === 0) return;

@@ -11,7 +11,8 @@ import { BerthError } from '../lib/errors.js';
 import { ensureDataDir, ensureToken, removeDaemonInfo, writeDaemonInfo } from '../lib/datadir.js';
 import { readStat } from '../lib/proc.js';
 import { VERSION } from '../lib/version.js';
-import { ProcessDriver } from '../runtime/process/index.js';
+import type { RuntimeSet } from '../runtime/runtimes.js';
+import { createRuntimes } from './runtimes.js';
 import { loadSpecFile, parseSpec, type LoadOptions } from '../spec/index.js';
 import type { BerthSpec, Listen } from '../spec/model.js';
 import { State } from '../state/index.js';
@@ -33,7 +34,7 @@ export interface DaemonOptions {
 
 export class Daemon {
   private state!: State;
-  private driver!: ProcessDriver;
+  private driver!: RuntimeSet;
   private edge!: EdgeSetup;
   private certificates!: CertificateKeeper;
   private controller!: Controller;
@@ -55,20 +56,20 @@ export class Daemon {
     acquireLock(dataDir);
     this.state = State.open(dataDir);
     const instanceId = this.state.meta.instanceId();
-    this.driver = new ProcessDriver({
-      logger: logger.child({ component: 'runtime' }), instanceId, portRange: spec.portRange,
-      logSink: (l) => this.state.logs.append(l),
-    });
+    this.driver = createRuntimes({ logger, instanceId, portRange: spec.portRange, logSink: (l) => this.state.logs.append(l) });
     const orphans = await this.driver.cleanupOrphans();
     if (orphans > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `stopped ${orphans} process(es) left by an earlier daemon that did not shut down cleanly` });
     this.state.replicas.clear();
+    await this.adoptContainers(spec);
     this.edge = await EdgeSetup.create({
       spec: spec.edge, dataDir, state: this.state, logger, bind: (key, l, fn) => this.listen(key, l, fn),
       onAccess: (entry) => this.controller.feed.record(entry.target, entry.status),
     });
     this.certificates = new CertificateKeeper({ dataDir, edge: this.edge, state: this.state, logger });
     await this.certificates.apply(spec);
-    this.controller = new Controller({ state: this.state, driver: this.driver, edge: this.edge.edge, logger });
+    this.controller = new Controller({
+      state: this.state, driver: this.driver, edge: this.edge.edge, logger, containers: (runtime) => this.driver.container(runtime),
+    });
     this.unwire = wireEvents({ driver: this.driver, edge: this.edge.edge, state: this.state, reconciler: this.controller.reconciler, logger });
     const listening = await this.edge.listen();
     this.edgeAddr = formatAddr(listening.http);
@@ -149,6 +150,20 @@ export class Daemon {
         edge: this.edgeAddr, ...(this.httpsAddr ? { edgeHttps: this.httpsAddr } : {}), api: this.apiAddr, dataDir: this.opts.dataDir, warnings: this.warnings(),
       }),
     };
+  }
+
+  /**
+   * Loads the container runtimes the file uses, so their running replicas are adopted before
+   * the first convergence; an engine that does not answer is an event, and those apps fail.
+   */
+  private async adoptContainers(spec: BerthSpec): Promise<void> {
+    const runtimes = Object.values(spec.apps).flatMap((app) => (app.kind === 'process' ? [app.runtime] : []));
+    try {
+      const removed = await this.driver.use(runtimes);
+      if (removed > 0) this.state.events.record({ level: 'warn', kind: 'daemon.orphans', message: `removed ${removed} exited container(s) left by an earlier daemon` });
+    } catch (err) {
+      this.state.events.record({ level: 'error', kind: 'runtime.unavailable', message: (err as Error).message });
+    }
   }
 
   private recordCertificateProblems(problems: BerthError[]): void {

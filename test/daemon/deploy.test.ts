@@ -81,7 +81,7 @@ test('a release that fails its health check is stopped: exit 1 with the reason, 
     assert.match(r.stderr, /last health check: .*500/);
     assert.match(r.stderr, /standin "sick" listening/, 'the replica\'s last lines');
     assert.deepEqual(report.http.failures, []);
-    assert.deepEqual([...report.http.firstSeen.keys()], [before.pid], 'only the old release answered');
+    assert.deepEqual([...report.http.firstSeen.keys()].map((key) => Number(key.split(':')[1])), [before.pid], 'only the old release answered');
     const list = await releases(d);
     assert.deepEqual(withStatus(list, 'failed'), [2]);
     assert.deepEqual(withStatus(list, 'active'), [1]);

@@ -14,8 +14,8 @@ export interface HttpTally {
   failures: string[];
   /** Keep-alive connections that closed under the clients (resets, server closes). */
   disconnects: string[];
-  /** Pid of each app replica that answered → when it first answered (ms since epoch). */
-  firstSeen: Map<number, number>;
+  /** Each app replica that answered (`hostname:pid`: containers share pids) → when it first answered (ms since epoch). */
+  firstSeen: Map<string, number>;
 }
 
 export interface StreamTally {
@@ -88,9 +88,10 @@ export class Traffic {
     const res = await client.request({ path, method: body ? 'POST' : 'GET', ...(body ? { body } : {}), headers: { host: 'web.test' } });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
-    const echo = JSON.parse(text) as { pid: number; bodyBytes: number };
+    const echo = JSON.parse(text) as { pid: number; hostname?: string; bodyBytes: number };
     if (echo.bodyBytes !== (body?.length ?? 0)) throw new Error(`sent ${body?.length ?? 0} bytes, the app got ${echo.bodyBytes}`);
-    if (!this.report.http.firstSeen.has(echo.pid)) this.report.http.firstSeen.set(echo.pid, Date.now());
+    const replica = `${echo.hostname ?? ''}:${echo.pid}`;
+    if (!this.report.http.firstSeen.has(replica)) this.report.http.firstSeen.set(replica, Date.now());
   }
 
   /** One WebSocket at a time: a message every 100 ms, each echoed; reopened when it closes. */

@@ -16,6 +16,7 @@
 // in-flight requests, exit 0 within 5 s.
 import cluster from 'node:cluster';
 import http from 'node:http';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from './websocket.mjs';
 
@@ -65,7 +66,7 @@ function sendJson(res, body, status = 200) {
 
 function describe(req, name, bodyBytes) {
   const headers = Object.fromEntries(ECHOED_HEADERS.map((h) => [h, req.headers[h] ?? null]));
-  return { app: name, pid: process.pid, method: req.method, path: req.url, host: req.headers.host ?? null, headers, bodyBytes };
+  return { app: name, pid: process.pid, hostname: hostname(), method: req.method, path: req.url, host: req.headers.host ?? null, headers, bodyBytes };
 }
 
 function sleepFor(url) {

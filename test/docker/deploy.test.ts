@@ -1,0 +1,101 @@
+/**
+ * Zero-downtime deploys of a Docker app through the real daemon and engine: 20 deploys of a
+ * prebuilt image under keep-alive load with a WebSocket and an SSE client fail no request;
+ * an image that is not there and a Dockerfile that fails to build each fail the release with
+ * a message that says why, while the running release keeps serving.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually, get, removeDir, startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
+import { Traffic } from '../helpers/traffic.js';
+import { buildStandin, containers, docker, instanceOf, removeInstance, requireDocker } from './helpers.js';
+
+const IMAGE = 'berth-test/standin:deploy';
+
+function spec(dir: string, source: string): string {
+  const file = join(dir, 'berth.yaml');
+  writeFileSync(file, `apps:
+  web:
+    ${source}
+    port: 3000
+    env: { APP_NAME: web }
+    routes: [{ host: "*" }]
+    health: { path: /health, interval: 500ms, timeout: 400ms }
+    deploy: { drain_timeout: 2s, timeout: 60s }
+`);
+  return file;
+}
+
+describe('deploys on Docker', { timeout: 600_000 }, () => {
+  let d: RunningDaemon;
+  let instance = '';
+  const dir = tempDir('berth-docker-deploy-');
+
+  before(async () => {
+    requireDocker();
+    buildStandin(IMAGE);
+    d = await startDaemon(spec(dir, `image: ${IMAGE}`), { timeoutMs: 120_000 });
+    instance = instanceOf(d.dataDir);
+    await eventually(async () => (await get(d.edge, 'web.test', '/')).status === 200, 'web serving', 120_000);
+  });
+
+  after(async () => {
+    await d?.stop();
+    if (instance) removeInstance(instance);
+    try {
+      docker(['image', 'rm', '-f', IMAGE]);
+    } catch {
+      // already gone
+    }
+    removeDir(dir);
+  });
+
+  test('20 deploys under keep-alive load, a WebSocket and an SSE stream fail no request', async (t) => {
+    const traffic = new Traffic(d.edge, { httpLoops: 3 }).start();
+    await eventually(() => traffic.tally.http.requests > 30 && traffic.tally.ws.messages > 3 && traffic.tally.sse.messages > 3, 'traffic flowing');
+    const servingMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = Date.now();
+      const r = await d.cli(['deploy', 'web']);
+      assert.equal(r.code, 0, `deploy ${i + 1}: ${r.stderr}`);
+      const fresh = await eventually(() => {
+        const seen = [...traffic.tally.http.firstSeen.values()].filter((at) => at >= started);
+        return seen.length > 0 ? seen : undefined;
+      }, `deploy ${i + 1}: the new container answering`);
+      servingMs.push((fresh[0] ?? 0) - started);
+    }
+    await sleep(2_500);
+    const report = await traffic.stop();
+    t.diagnostic(`requests ${report.http.requests}; new release serving after ${servingMs.join(', ')} ms`);
+    assert.equal(report.http.failures.length, 0, `failed requests, the first: ${report.http.failures.slice(0, 3).join('; ')}`);
+    assert.equal(report.http.disconnects.length, 0, `keep-alive connections closed under the clients: ${report.http.disconnects.slice(0, 3).join('; ')}`);
+    assert.deepEqual(report.ws.failures.slice(0, 3), []);
+    assert.deepEqual(report.sse.failures.slice(0, 3), []);
+    await eventually(() => containers(instance, { app: 'web', kind: 'replica' }).filter((c) => c.State.Running).length === 1, 'old containers removed');
+  });
+
+  test('an image that is not there fails the release with what to do; the old one keeps serving', async () => {
+    spec(dir, 'image: berth-test/not-built:1');
+    const r = await d.cli(['apply']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /berth-test\/not-built:1 is not on this machine/);
+    assert.equal((await get(d.edge, 'web.test', '/')).status, 200);
+  });
+
+  test('a Dockerfile that fails to build fails the release with the failing step; the old one keeps serving', async () => {
+    const context = join(dir, 'broken');
+    mkdirSync(context, { recursive: true });
+    writeFileSync(join(context, 'Dockerfile'), 'FROM berth-test/node:latest\nRUN ["node", "-e", "console.error(\'missing dependency left-pad\'); process.exit(3)"]\n');
+    spec(dir, 'build: ./broken');
+    const r = await d.cli(['apply']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /build/i);
+    assert.match(r.stdout + r.stderr, /missing dependency left-pad|returned a non-zero code|exit/);
+    assert.equal((await get(d.edge, 'web.test', '/')).status, 200);
+    spec(dir, `image: ${IMAGE}`);
+    assert.equal((await d.cli(['apply'])).code, 0);
+  });
+});
