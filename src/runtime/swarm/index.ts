@@ -1,0 +1,2 @@
+export { SwarmDriver, type SwarmDriverOptions } from './swarm-driver.js';
+export type { BuildLimits } from './images.js';
