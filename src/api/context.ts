@@ -1,4 +1,5 @@
 import type { ApplyResult, Controller } from '../control/controller.js';
+import type { ReplicaStats } from '../runtime/driver.js';
 import type { State } from '../state/index.js';
 import type { AcmeCertificateStatus } from '../tls/acme/manager.js';
 
@@ -35,6 +36,8 @@ export interface ApiContext {
   /** Parses and applies a berth.yaml: the given text, or the daemon's own file re-read. */
   apply(input: { file?: string; source?: string }): Promise<ApplyResult>;
   certificates(): CertificatesView;
+  /** CPU and memory per container replica, sampled now. */
+  stats(): Promise<ReplicaStats[]>;
   /** Orders ACME certificates now (all when `names` is empty); resolves with their status. */
   renewCertificates(names: string[]): Promise<AcmeCertificateStatus[]>;
 }

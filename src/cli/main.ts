@@ -24,6 +24,7 @@ const VERBS: { name: string; summary: string; load: () => Promise<Verb> }[] = [
   { name: 'resume', summary: 'release held requests in order / end maintenance', load: async () => (await import('./pause.js')).resume },
   { name: 'maintenance', summary: 'answer an app\'s requests with a 503 maintenance page', load: async () => (await import('./pause.js')).maintenance },
   { name: 'run', summary: 'run a one-off command in a new container of an app', load: async () => (await import('./run.js')).run },
+  { name: 'stats', summary: 'CPU and memory of each container replica', load: async () => (await import('./stats.js')).stats },
   { name: 'certs', summary: 'list served certificates and their expiry; order ACME ones now', load: async () => (await import('./certs.js')).certs },
   { name: 'scale', summary: 'set the number of replicas of apps', load: async () => (await import('./scale.js')).scale },
   { name: 'restart', summary: 'restart apps without dropping requests', load: async () => (await import('./restart.js')).restart },

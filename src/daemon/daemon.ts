@@ -144,6 +144,7 @@ export class Daemon {
       state: this.state,
       apply: (input: { file?: string; source?: string }) => this.apply(input),
       certificates: () => this.certificates.status(),
+      stats: () => this.driver.stats(),
       renewCertificates: (names: string[]) => this.certificates.renew(names),
       daemon: () => ({
         pid: process.pid, version: VERSION, startedAt: this.startedAt, file: this.opts.file,

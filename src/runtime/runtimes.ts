@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { BerthError } from '../lib/errors.js';
 import type { Runtime } from '../spec/model.js';
-import type { ContainerDriver, Driver, DriverCapabilities, ReplicaSpec, ReplicaStatus } from './driver.js';
+import type { ContainerDriver, Driver, DriverCapabilities, ReplicaSpec, ReplicaStats, ReplicaStatus } from './driver.js';
 
 export type ContainerRuntime = Exclude<Runtime, 'process'>;
 
@@ -78,6 +78,12 @@ export class RuntimeSet implements Driver {
   onChange(listener: (status: ReplicaStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** CPU and memory of every container replica (process replicas have none to report here). */
+  async stats(): Promise<ReplicaStats[]> {
+    const all = await Promise.all([...this.ready.values()].map((driver) => driver.stats().catch((): ReplicaStats[] => [])));
+    return all.flat();
   }
 
   async shutdown(): Promise<void> {

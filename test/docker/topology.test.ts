@@ -53,7 +53,7 @@ describe('topology 1 on Docker', { timeout: 300_000 }, () => {
     }
   });
 
-  test('limits and hardening are applied, and nothing is published on the host', () => {
+  test('limits and hardening are applied, and nothing is published on the host', async () => {
     const [replica] = containers(instance, { app: 'recipe', kind: 'replica' });
     assert.ok(replica, 'a recipe replica container');
     assert.equal(replica.HostConfig.Memory, 384 * MB);
@@ -69,6 +69,9 @@ describe('topology 1 on Docker', { timeout: 300_000 }, () => {
     const [db] = containers(instance, { app: 'recipe', kind: 'service' });
     assert.ok(db, 'the recipe db service');
     assert.equal(Object.keys(db.NetworkSettings.Networks).length, 1, 'the database joins only its app\'s network');
+    const stats = JSON.parse((await d.cli(['stats', '--json'])).stdout) as Array<{ id: string; cpu: number; memoryBytes: number; memoryLimitBytes?: number }>;
+    const recipe = stats.find((s) => s.id.startsWith('recipe.'));
+    assert.ok(recipe && recipe.memoryBytes > 0 && recipe.memoryLimitBytes === 384 * MB, JSON.stringify(stats));
   });
 
   test('an app reaches its own database by name, never the other app nor its database', async () => {
