@@ -131,6 +131,12 @@ print_try_it() {
       echo "  curl --cacert \$CA --resolve recipe.example.com:8443:127.0.0.1 https://recipe.example.com:8443/health"
       echo "  curl -i -H 'Host: books.example.com' http://127.0.0.1:8080/hello   # 308 to HTTPS"
       ;;
+    portfolio-docker)
+      echo "  CA=.berth/portfolio-docker/tls/local-ca/ca.crt"
+      echo "  curl --cacert \$CA --resolve recipe.example.com:8443:127.0.0.1 https://recipe.example.com:8443/hello"
+      echo "  node dist/cli/main.js stats --data-dir .berth/portfolio-docker        # CPU and memory per container"
+      echo "  node dist/cli/main.js run recipe --data-dir .berth/portfolio-docker -- node -e \"console.log(process.env.DATABASE_URL)\""
+      ;;
     path-routed)
       echo "  curl -H 'Host: example.com' http://127.0.0.1:8080/app1/"
       echo "  curl -H 'Host: example.com' http://127.0.0.1:8080/api/app1/users"
@@ -154,6 +160,11 @@ main() {
   ensure_build_tools
   configure_native_build
   install_and_build
+  if [[ "$example" == *docker* ]]; then
+    say "This example runs apps in Docker: starting the engine and building the images it uses (offline)"
+    as_root bash scripts/docker/engine.sh
+    as_root bash scripts/docker/build-images.sh
+  fi
   print_try_it "$example"
   exec node dist/cli/main.js up -f "examples/$example/berth.yaml" --data-dir ".berth/$example"
 }
