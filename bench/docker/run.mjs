@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { request } from 'undici';
 
 const execFileP = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -64,8 +65,10 @@ async function startDaemon(dir, yaml) {
 
 /** The hostname answering `host` (a container's id prefix): it changes when a new release serves. */
 async function answering(edge, host) {
-  const res = await fetch(`${edge}/`, { headers: { host } });
-  return res.status === 200 ? (await res.json()).hostname : undefined;
+  // fetch() would send its own Host header; undici's request sends the one given.
+  const res = await request(`${edge}/`, { headers: { host } });
+  const body = await res.body.text();
+  return res.statusCode === 200 ? JSON.parse(body).hostname : undefined;
 }
 
 function appYaml(name, source, port = 3000) {

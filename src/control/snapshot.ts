@@ -41,6 +41,8 @@ export function buildSnapshot(spec: BerthSpec, desired: DesiredApp[], replicas: 
  * rolling deploy the first `routed` indexes have moved to the new release.
  */
 function targetOf(r: ReplicaStatus, releases: DesiredApp | undefined): Target[] {
+  // A replica with no address yet (a Swarm task still being placed) is no target.
+  if (r.port === 0 || r.host === '') return [];
   const target = { id: r.id, host: r.host, port: r.port };
   if (!releases || releases.release === releases.active) return r.release === releases?.active || !releases ? [target] : [];
   const moved = r.index < (releases.rollout?.routed ?? 0);

@@ -61,7 +61,8 @@ export function checkPorts(apps: NormalizedApp[], ports: Ports, report: SpecRepo
   checkListenerClash(ports, report);
   const owners = new Map<number, KeyPath>();
   for (const { spec } of apps) {
-    if (spec.kind !== 'process' || spec.port === undefined) continue;
+    // A container's port is inside its own network namespace: it claims nothing on the host.
+    if (spec.kind !== 'process' || spec.runtime !== 'process' || spec.port === undefined) continue;
     const clash = portClash(spec, ports, owners, report);
     if (clash) report.add(['apps', spec.name, 'port'], clash);
     else owners.set(spec.port, ['apps', spec.name, 'port']);

@@ -40,6 +40,11 @@ test('an image makes a docker app: hardening, mounts, resources and services', (
   }]);
 });
 
+test('containers may use the same port as each other, the edge or the port range: it is inside each container', () => {
+  const spec = load('edge:\n  http: 8080\napps:\n  a: { image: "x:1", port: 8080 }\n  b: { image: "x:1", port: 8080 }\n  c: { image: "x:1", port: 20001 }\n');
+  assert.deepEqual(Object.values(spec.apps).map((app) => app.kind === 'process' && app.port), [8080, 8080, 20001]);
+});
+
 test('build: a directory with a Dockerfile; runtime: swarm with placement', () => {
   const spec = load('apps:\n  web:\n    build: ./web\n    runtime: swarm\n    placement: ["node.role == worker"]\n');
   const app = spec.apps.web;

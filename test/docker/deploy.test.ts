@@ -5,13 +5,13 @@
  * a message that says why, while the running release keeps serving.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, get, removeDir, startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
 import { Traffic } from '../helpers/traffic.js';
-import { buildStandin, containers, docker, instanceOf, removeInstance, requireDocker } from './helpers.js';
+import { buildStandin, containers, docker, instanceOf, removeInstance, requireDocker, STANDIN_DIR } from './helpers.js';
 
 const IMAGE = 'berth-test/standin:deploy';
 
@@ -97,5 +97,25 @@ describe('deploys on Docker', { timeout: 600_000 }, () => {
     assert.equal((await get(d.edge, 'web.test', '/')).status, 200);
     spec(dir, `image: ${IMAGE}`);
     assert.equal((await d.cli(['apply'])).code, 0);
+  });
+
+  test('a built app keeps the images of its last six releases and removes older ones', async () => {
+    const context = join(dir, 'app');
+    mkdirSync(context, { recursive: true });
+    for (const file of ['server.mjs', 'websocket.mjs', 'crash.mjs', 'Dockerfile']) cpSync(join(STANDIN_DIR, file), join(context, file));
+    spec(dir, 'build: ./app');
+    assert.equal((await d.cli(['apply'])).code, 0);
+    for (let i = 0; i < 7; i++) {
+      writeFileSync(join(context, 'release.txt'), `${i}\n`);
+      const r = await d.cli(['deploy', 'web', '--wait']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const tags = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `label=berth.instance=${instance}`, '--filter', 'label=berth.app=web'])
+      .split('\n').filter((tag) => tag.startsWith('berth/web:'));
+    assert.ok(tags.length <= 6, `kept ${tags.length} images: ${tags.join(', ')}`);
+    const active = JSON.parse((await d.cli(['releases', 'web', '--json'])).stdout) as Array<{ number: number; status: string }>;
+    const current = active.find((r) => r.status === 'active')?.number;
+    assert.ok(tags.includes(`berth/web:r${current}`), 'the active release\'s image is kept');
+    assert.equal((await get(d.edge, 'web.test', '/')).status, 200);
   });
 });

@@ -19,16 +19,16 @@ import type { Logger } from 'pino';
 import { BerthError } from '../../lib/errors.js';
 import type { BuildSpec, ServiceSpec } from '../../spec/model.js';
 import type { ContainerDriver, DriverCapabilities, LogSink, ReplicaSpec, ReplicaStats, ReplicaStatus, RunOnceInput } from '../driver.js';
+import { findLeftovers, findReplicaService, removeRunContainers } from './adopt.js';
 import { applyAppServices } from './app-services.js';
 import { restartPolicy } from './container-parts.js';
 import { dockerMessage } from './docker-errors.js';
 import { requireManager } from './engine.js';
 import { buildImage, ensureImage, pruneImages, type BuildLimits } from './images.js';
 import { LogFollower } from './log-follower.js';
-import { containerFilter, labelFilter } from './names.js';
 import { narrate } from './narrate.js';
 import { AppNetworks, removeAppNetwork } from './network.js';
-import { observe, recordOf } from './observe.js';
+import { observe } from './observe.js';
 import { Poller } from './poller.js';
 import { SwarmReplica, type ReplicaRecord } from './replica.js';
 import { runOnce } from './run-once.js';
@@ -58,7 +58,7 @@ export interface SwarmDriverOptions {
   nodeAddresses?: Record<string, string>;
   /** Placement of app services (default: the node Berth runs on, so their volumes stay with them). */
   servicePlacement?: string[];
-  /** Memory and CPU an image build may use (default 2 GiB, 1 core). */
+  /** Memory and CPU an image build may use (default 1 GiB, 1 core, as for the docker runtime). */
   buildLimits?: BuildLimits;
   /** How long past a replica's stop grace period a stop waits for its task to end (default 15 s). */
   stopSlackMs?: number;
@@ -67,7 +67,7 @@ export interface SwarmDriverOptions {
 const DEFAULTS = {
   pollMs: 1000, containerPort: 8080, restartDelayMs: 2000, runningAfterMs: 1000, stopSlackMs: 15_000,
   crashloop: { restarts: 5, windowMs: 60_000 },
-  buildLimits: { memoryBytes: 2 * 1024 ** 3, cpu: 1 },
+  buildLimits: { memoryBytes: 1024 ** 3, cpu: 1 },
 };
 
 export class SwarmDriver implements ContainerDriver {
@@ -102,17 +102,10 @@ export class SwarmDriver implements ContainerDriver {
   async cleanupOrphans(): Promise<number> {
     if (this.replicas.size > 0) throw new BerthError('INTERNAL', 'cleanupOrphans must run before any replica is started');
     await this.manager();
-    let removed = 0;
-    for (const service of await this.docker.listServices({ filters: { label: labelFilter(this.opts.instanceId, 'replica') } })) {
-      const record = recordOf(service);
-      if (record && (service.Spec?.Mode?.Replicated?.Replicas ?? 0) > 0 && !this.replicas.has(record.id)) {
-        this.register(record);
-        continue;
-      }
-      await removeService(this.docker, service.ID);
-      removed += 1;
-    }
-    removed += await this.removeRunContainers();
+    const leftovers = await findLeftovers(this.docker, this.opts.instanceId);
+    for (const record of leftovers.adopt) this.register(record);
+    for (const serviceId of leftovers.remove) await removeService(this.docker, serviceId);
+    const removed = leftovers.remove.length + await removeRunContainers(this.docker, this.opts.instanceId);
     if (this.replicas.size > 0) this.opts.logger.info({ adopted: this.replicas.size }, 'adopted swarm replicas left running by an earlier daemon');
     this.ensurePolling();
     await this.poller.now();
@@ -171,7 +164,7 @@ export class SwarmDriver implements ContainerDriver {
     await this.close();
   }
 
-  /** Stops watching without touching any service: they keep running and a later driver adopts them. */
+  /** Stops watching without touching any service (they keep running; a later driver adopts them). The driver is done after this. */
   async close(): Promise<void> {
     await this.poller.stop();
     for (const follower of this.followers.values()) follower.stop();
@@ -236,6 +229,8 @@ export class SwarmDriver implements ContainerDriver {
     try {
       serviceId = (await this.docker.createService(service)).id;
     } catch (err) {
+      const leftover = await this.leftoverOf(service.Name ?? '', spec.id);
+      if (leftover) return leftover.status();
       throw new BerthError('RUNTIME.START_FAILED', `cannot create the swarm service ${service.Name ?? ''} for ${spec.id}: ${dockerMessage(err)}`);
     }
     const replica = this.register({
@@ -248,6 +243,17 @@ export class SwarmDriver implements ContainerDriver {
     this.ensurePolling();
     void this.poller.now();
     return replica.status();
+  }
+
+  /** A running service of this replica that this driver did not know (cleanupOrphans was skipped): adopted. */
+  private async leftoverOf(name: string, id: string): Promise<SwarmReplica | undefined> {
+    const record = await findReplicaService(this.docker, { instanceId: this.opts.instanceId, name, id });
+    if (!record) return undefined;
+    const replica = this.register(record);
+    this.system(replica, `adopted the existing swarm service ${name}`);
+    this.ensurePolling();
+    await this.poller.now();
+    return replica;
   }
 
   private register(record: ReplicaRecord): SwarmReplica {
@@ -339,12 +345,6 @@ export class SwarmDriver implements ContainerDriver {
       throw err;
     });
     return this.managerNode;
-  }
-
-  private async removeRunContainers(): Promise<number> {
-    const left = await this.docker.listContainers({ all: true, filters: { label: containerFilter(this.opts.instanceId, 'run') } });
-    await Promise.all(left.map((c) => this.docker.getContainer(c.Id).remove({ force: true })));
-    return left.length;
   }
 
   private emit(replica: SwarmReplica): void {

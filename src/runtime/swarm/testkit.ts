@@ -25,8 +25,12 @@ const STATE = join(STATE_DIR, 'state.json');
 interface SessionState {
   /** True when a test ran `swarm init` (so the last one out leaves). */
   inited: boolean;
+  /** `swarm init` made the docker_gwbridge network (leaving the swarm does not remove it). */
+  madeGwBridge: boolean;
   users: number[];
 }
+
+const GW_BRIDGE = 'docker_gwbridge';
 
 /** Joins the test swarm; call the returned function when done (in an `after` hook). */
 export async function useTestSwarm(docker: Docker): Promise<() => Promise<void>> {
@@ -34,8 +38,10 @@ export async function useTestSwarm(docker: Docker): Promise<() => Promise<void>>
     const state = readState();
     const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
     if (info.Swarm?.LocalNodeState !== 'active') {
+      const hadGwBridge = (await docker.listNetworks({ filters: { name: [GW_BRIDGE] } })).some((n) => n.Name === GW_BRIDGE);
       await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
       state.inited = true;
+      state.madeGwBridge = !hadGwBridge;
     }
     writeState({ ...state, users: [...state.users.filter(alive), process.pid] });
   });
@@ -44,7 +50,8 @@ export async function useTestSwarm(docker: Docker): Promise<() => Promise<void>>
     const users = state.users.filter((p) => p !== process.pid && alive(p));
     if (users.length === 0 && state.inited) {
       await docker.swarmLeave({ force: true });
-      writeState({ inited: false, users });
+      if (state.madeGwBridge) await docker.getNetwork(GW_BRIDGE).remove().catch(() => undefined); // in use by something else: leave it
+      writeState({ inited: false, madeGwBridge: false, users });
       return;
     }
     writeState({ ...state, users });
@@ -136,9 +143,10 @@ function lockHolderAlive(): boolean {
 function readState(): SessionState {
   try {
     const parsed = JSON.parse(readFileSync(STATE, 'utf8')) as Partial<SessionState>;
-    return { inited: parsed.inited === true, users: Array.isArray(parsed.users) ? parsed.users.filter((p) => typeof p === 'number') : [] };
+    const users = Array.isArray(parsed.users) ? parsed.users.filter((p) => typeof p === 'number') : [];
+    return { inited: parsed.inited === true, madeGwBridge: parsed.madeGwBridge === true, users };
   } catch {
-    return { inited: false, users: [] };
+    return { inited: false, madeGwBridge: false, users: [] };
   }
 }
 
