@@ -3,12 +3,12 @@
  * account contact, External Account Binding, challenge and key type, the DNS provider for
  * DNS-01 with the keys its provider needs, and a CA file for private ACME servers.
  */
-import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { AcmeSpec, DnsPropagationSpec, DnsProviderSpec } from './model.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawTop } from './schema.js';
+import { isFile } from '../lib/paths.js';
 
 type RawAcme = Exclude<NonNullable<NonNullable<RawTop['edge']>['acme']>, boolean>;
 type RawDns = NonNullable<RawAcme['dns']>;
@@ -105,10 +105,3 @@ function hostPort(value: string, defaultPort: number): { host: string; port: num
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}

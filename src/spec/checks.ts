@@ -2,11 +2,11 @@
  * Checks across keys and apps, after each app is valid on its own: directories exist, no
  * route is defined twice, and no two listeners want the same port.
  */
-import { statSync } from 'node:fs';
 import type { Listen, ProcessAppSpec } from './model.js';
 import type { NormalizedApp } from './normalize.js';
 import { formatPath, type KeyPath, type SpecReport } from './problems.js';
 import type { PortRange } from './values.js';
+import { isDirectory } from '../lib/paths.js';
 
 /** A daemon listener and where its value came from: a key in the file or a command-line flag. */
 export interface Listener {
@@ -34,13 +34,6 @@ export function checkDirectories(apps: NormalizedApp[], report: SpecReport): voi
   }
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export function checkDuplicateRoutes(apps: NormalizedApp[], report: SpecReport): void {
   const first = new Map<string, KeyPath>();

@@ -4,12 +4,12 @@
  * (`data:/var/lib/app`) or a bind mount of a host directory (`./uploads:/uploads:ro`, made
  * absolute, and it must exist), each at the key to fix.
  */
-import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { BuildSpec, ContainerSpec, ResourcesSpec, Runtime, ServiceSpec, VolumeMount } from './model.js';
 import type { RawService } from './container-schema.js';
 import type { KeyPath, SpecReport } from './problems.js';
 import type { RawApp } from './schema.js';
+import { isDirectory as isDir, isFile, pathExists as exists } from '../lib/paths.js';
 
 export interface ContainerContext {
   report: SpecReport;
@@ -131,27 +131,5 @@ function tmpfs(paths: string[], at: KeyPath, report: SpecReport): string[] {
   return paths;
 }
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -3,7 +3,6 @@
  * timeouts, certificate files (paths made absolute and checked) and the access log.
  */
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { buildAcmeSpec } from './acme.js';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUTS } from './defaults.js';
@@ -11,6 +10,7 @@ import type { AccessLogSpec, CertificateFile, EdgeSpec, EdgeTimeouts } from './m
 import type { Ports } from './checks.js';
 import type { SpecReport } from './problems.js';
 import type { RawTop } from './schema.js';
+import { isFile } from '../lib/paths.js';
 
 type RawEdge = NonNullable<RawTop['edge']>;
 
@@ -80,10 +80,3 @@ function accessLog(raw: RawEdge['access_log'], baseDir: string): { accessLog?: A
   };
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -7,13 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeTcpUdpPort } from './ports.js';
 
 export interface BindOptions {
   /** The zone BIND serves, e.g. `berth.test`. */
@@ -45,7 +44,7 @@ export async function startBind(options: BindOptions = {}): Promise<RunningBind>
   const dir = mkdtempSync(join(tmpdir(), 'berth-bind-'));
   const algorithm = options.algorithm ?? 'hmac-sha256';
   const secret = randomBytes(algorithm === 'hmac-sha512' ? 64 : 32).toString('base64');
-  const port = await freePort();
+  const port = await freeTcpUdpPort();
   writeFileSync(join(dir, 'zone.db'), zoneFile(zone, options.hosts ?? []));
   writeFileSync(join(dir, 'named.conf'), namedConf({ dir, port, zone, algorithm, secret }));
   // -g: foreground, logs to stderr; -4: IPv4 only. Runs as the current user (no -u): the
@@ -134,31 +133,5 @@ async function stopProcess(proc: ChildProcess, exited: Promise<void>): Promise<v
   clearTimeout(timer);
 }
 
-/** A high port free for both TCP and UDP on the loopback address (named listens on both). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freeTcpPort();
-    if (await udpFree(port)) return port;
-  }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
-}
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => done(false));
-    socket.bind(port, HOST, () => socket.close(() => done(true)));
-  });
-}

@@ -6,14 +6,13 @@
  * removed, also when a start fails.
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { LocalCa } from '../../src/tls/local-ca.js';
+import { freeTcpPort, freeTcpUdpPort } from './ports.js';
 
 const HOST = '127.0.0.1';
 const PEBBLE = '/usr/bin/pebble';
@@ -240,27 +239,4 @@ async function waitUntil(proc: Process, what: string, ready: () => Promise<boole
   throw new Error(`${what} did not come up (${why}${last ? `; last error: ${(last as Error).message}` : ''}):\n${proc.output()}`);
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
-/** A port free for both TCP and UDP on 127.0.0.1 (the mock DNS listens on both). */
-async function freeTcpUdpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freeTcpPort();
-    const free = await new Promise<boolean>((done) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => done(false));
-      socket.bind(port, HOST, () => socket.close(() => done(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no port free for both TCP and UDP on ${HOST}`);
-}

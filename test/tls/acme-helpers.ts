@@ -1,17 +1,7 @@
 /** Helpers for the ACME tests: a free port, and TLS handshakes verified against a given root. */
-import { createServer } from 'node:net';
+export { freeTcpPort as freePort } from '../helpers/ports.js';
 import { connect } from 'node:tls';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Presented {
   authorized: boolean;

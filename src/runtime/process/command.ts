@@ -3,8 +3,9 @@
  * `apps.<app>.command` or `cwd` yields a message that says what to fix instead of a bare
  * ENOENT (or, behind the cgroup wrapper, a shell's exit code 127).
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { isDirectory, isFile } from '../../lib/paths.js';
 
 export type CommandCheck = { ok: true; path: string } | { ok: false; reason: string };
 
@@ -26,21 +27,7 @@ export function checkCommand(command: string[], cwd: string, app: string, envPat
   return { ok: false, reason: `command not found: "${name}" ${hint}` };
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function isExecutable(path: string): boolean {
   try {
