@@ -1,5 +1,8 @@
 import type { ApplyResult, Controller } from '../control/controller.js';
 import type { ReplicaStats } from '../runtime/driver.js';
+
+/** CPU and memory of one container replica, as GET /v1/stats lists them. */
+export type ReplicaStatsView = ReplicaStats;
 import type { State } from '../state/index.js';
 import type { AcmeCertificateStatus } from '../tls/acme/manager.js';
 

@@ -1,4 +1,4 @@
-import type { ReplicaStats } from '../runtime/driver.js';
+import type { ReplicaStatsView as ReplicaStats } from '../api/context.js';
 import { CLIENT_OPTIONS, parse, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { table } from './table.js';
