@@ -5,7 +5,7 @@
  * a message that says why, while the running release keeps serving.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,5 +117,18 @@ describe('deploys on Docker', { timeout: 600_000 }, () => {
     const current = active.find((r) => r.status === 'active')?.number;
     assert.ok(tags.includes(`berth/web:r${current}`), 'the active release\'s image is kept');
     assert.equal((await get(d.edge, 'web.test', '/')).status, 200);
+  });
+
+  test('berth deploy --dir builds another directory', async () => {
+    const other = join(dir, 'other');
+    mkdirSync(other, { recursive: true });
+    for (const file of ['server.mjs', 'websocket.mjs', 'crash.mjs', 'Dockerfile']) cpSync(join(STANDIN_DIR, file), join(other, file));
+    writeFileSync(join(other, 'Dockerfile'), `${readFileSync(join(STANDIN_DIR, 'Dockerfile'), 'utf8')}ENV APP_NAME=from-other-dir\n`);
+    const r = await d.cli(['deploy', 'web', '--dir', other]);
+    assert.equal(r.code, 0, r.stderr);
+    const echo = JSON.parse((await get(d.edge, 'web.test', '/')).body) as { app: string };
+    assert.equal(echo.app, 'web', 'the file\'s env still wins over the image\'s');
+    const image = docker(['image', 'inspect', '--format', '{{json .Config.Env}}', `berth/web:r${JSON.parse((await d.cli(['releases', 'web', '--json'])).stdout)[0].number}`]);
+    assert.match(image, /APP_NAME=from-other-dir/, 'the image was built from --dir');
   });
 });
