@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { EdgeLike } from '../edge/index.js';
-import type { ContainerDriver, Driver, ReplicaSpec, RunOnceInput } from '../runtime/driver.js';
+import type { ContainerDriver, Driver, RunOnceInput } from '../runtime/driver.js';
 import type { ContainerRuntime } from '../runtime/runtimes.js';
 import type { AutoRollbackSpec, BerthSpec, ProcessAppSpec } from '../spec/model.js';
 import type { ReleaseRow, State, Strategy } from '../state/index.js';
@@ -13,8 +13,10 @@ import { BerthError } from '../lib/errors.js';
 import { DEFAULT_PAUSE_MAX_MS } from '../spec/defaults.js';
 import { desiredReplicas, isProcessApp, runtimeHash, type DesiredApp } from './desired.js';
 import { Deployer, type DeployOutcome, type DeployRequest } from './deployer.js';
-import { effectiveSpec, overridesDropped, runtimeOf, withOverrides } from './overrides.js';
+import { effectiveSpec, runtimeOf, withOverrides } from './overrides.js';
+import { changedApps, interruptedDeploys, type EventSink } from './pending.js';
 import { Reconciler } from './reconciler.js';
+import { dirOverride, oneOffReplica, rollbackTarget } from './release-lookup.js';
 import { applyServices } from './services.js';
 import { ResponseFeed, watchRelease, type Watch } from './watch.js';
 import { appStatus, type AppStatus } from './status.js';
@@ -45,8 +47,6 @@ export interface DeployOptions {
 /** A release as the API lists it (its spec left out). */
 export type ReleaseView = Omit<ReleaseRow, 'specJson'>;
 
-/** A deploy an apply or a restart asks for; without a trigger it takes the apply's. */
-type PendingDeploy = Omit<DeployRequest, 'trigger'> & { trigger?: string };
 
 export interface ControllerOptions {
   state: State;
@@ -90,8 +90,9 @@ export class Controller {
     if (this.opts.containers) await applyServices({ spec, previous, containers: this.opts.containers, state: this.opts.state, logger: this.opts.logger });
     // A deploy the last daemon left half done is settled first, so that the file is then
     // compared with the release that really serves (and a change in it is deployed again).
-    const resumed = first ? this.interrupted() : [];
-    const deploys = [...resumed, ...this.record(spec, result).filter((d) => !resumed.some((r) => r.spec.name === d.spec.name))];
+    const event: EventSink = (app, kind, message) => this.event(app, kind, message);
+    const resumed = first ? interruptedDeploys(this.opts.state, spec, event) : [];
+    const deploys = [...resumed, ...changedApps(this.opts.state, spec, result, event).filter((d) => !resumed.some((r) => r.spec.name === d.spec.name))];
     await this.converge();
     const outcomes = await Promise.all(deploys.map((request) => this.deployNow({ ...request, trigger: request.trigger ?? trigger })));
     for (const outcome of outcomes) {
@@ -121,7 +122,7 @@ export class Controller {
   async rollback(app: string, to?: number, why?: string): Promise<DeployOutcome> {
     const file = this.processApp(app);
     const row = this.opts.state.apps.get(app);
-    const target = this.rollbackTarget(app, row?.activeRelease ?? 0, to);
+    const target = rollbackTarget(this.opts.state, app, row?.activeRelease ?? 0, to);
     const old = JSON.parse(target.specJson) as ProcessAppSpec;
     const overrides = runtimeOf(old);
     return this.deployNow({
@@ -140,15 +141,8 @@ export class Controller {
     if (file.runtime === 'process' || !containers) {
       throw new BerthError('REQUEST.INVALID', `berth run starts a container; ${app} runs as a process (run the command in ${file.cwd} with its env instead)`);
     }
-    const active = this.opts.state.apps.get(app)?.activeRelease ?? 0;
-    const release = active ? this.opts.state.releases.get(app, active) : undefined;
-    if (!release) throw new BerthError('RELEASE.NOT_FOUND', `${app} has no active release yet: deploy it first (berth deploy ${app})`);
-    const spec = JSON.parse(release.specJson) as ProcessAppSpec;
-    const replica: ReplicaSpec = {
-      id: `${app}.${active}.run`, app, release: active, index: 0, runtime: spec.runtime, command, cwd: spec.cwd, env: spec.env,
-      resources: spec.resources, stop: spec.stop, ...(spec.container ? { container: spec.container } : {}), ...(spec.port !== undefined ? { port: spec.port } : {}),
-    };
-    this.event(app, 'app.run', `running a one-off container of ${app} (release ${active}): ${command.join(' ')}`);
+    const replica = oneOffReplica(this.opts.state, app, command);
+    this.event(app, 'app.run', `running a one-off container of ${app} (release ${replica.release}): ${command.join(' ')}`);
     return (await containers(file.runtime)).runOnce({ replica, command, onOutput, ...(signal ? { signal } : {}) });
   }
 
@@ -297,72 +291,6 @@ export class Controller {
     return release === 0 ? 0 : desiredReplicas(file, this.opts.state.apps.get(file.name));
   }
 
-  /** Apps whose effective runtime spec differs from what runs: each needs a deploy. */
-  private record(spec: BerthSpec, result: ApplyResult): PendingDeploy[] {
-    const { apps } = this.opts.state;
-    const deploys: PendingDeploy[] = [];
-    for (const file of Object.values(spec.apps).filter(isProcessApp)) {
-      const row = apps.get(file.name);
-      if (!row) result.added.push(file.name);
-      if (overridesDropped(file, row)) {
-        apps.setOverrides(file.name, undefined, undefined);
-        this.event(file.name, 'deploy.overrides_dropped', `berth.yaml changed ${file.name}'s command or settings: the file's values replace those of the last deploy or rollback`);
-      }
-      const effective = effectiveSpec(file, apps.get(file.name));
-      if (row && row.specHash === runtimeHash(effective)) continue;
-      deploys.push({ spec: effective, replicas: desiredReplicas(file, row), timeoutMs: file.deploy.timeoutMs, ...(row ? {} : { trigger: 'new app' }) });
-    }
-    for (const row of apps.all()) {
-      if (spec.apps[row.name]?.kind === 'process') continue;
-      apps.remove(row.name);
-      result.removed.push(row.name);
-      this.event(row.name, 'app.removed', `${row.name} removed from berth.yaml; stopping its replicas`);
-    }
-    return deploys;
-  }
-
-  /**
-   * After a daemon restart: a deploy the old daemon left half done. With an active release to
-   * fall back on, the new release is marked failed and the active one runs; without one (the
-   * first deploy of an app), the deploy is run again.
-   */
-  private interrupted(): PendingDeploy[] {
-    const { state } = this.opts;
-    const resumed: PendingDeploy[] = [];
-    for (const row of state.apps.all()) {
-      // A release whose image was still being prepared never became the target.
-      for (const stale of state.releases.list(row.name, 20).filter((r) => r.status === 'pending' && r.number !== row.release)) {
-        state.releases.finish(row.name, stale.number, 'failed', 'interrupted: the daemon stopped while its image was prepared');
-      }
-      if (row.release === row.activeRelease) continue;
-      const file = this.spec?.apps[row.name];
-      if (row.activeRelease > 0 || !file || !isProcessApp(file)) {
-        state.releases.finish(row.name, row.release, 'failed', 'interrupted: the daemon stopped during the deploy');
-        const active = state.releases.get(row.name, row.activeRelease);
-        if (active) state.apps.upsertSpec(row.name, active.specJson, active.specHash, row.activeRelease);
-        this.event(row.name, 'deploy.interrupted', `the deploy of release ${row.release} was interrupted by a daemon restart; release ${row.activeRelease || 'none'} serves`);
-        continue;
-      }
-      resumed.push({ spec: effectiveSpec(file, row), replicas: desiredReplicas(file, row), trigger: 'resumed after a daemon restart', resume: row.release, timeoutMs: file.deploy.timeoutMs });
-    }
-    return resumed;
-  }
-
-  private rollbackTarget(app: string, active: number, to: number | undefined): ReleaseRow {
-    const releases = this.opts.state.releases.list(app, 1000);
-    const target = to !== undefined
-      ? releases.find((r) => r.number === to)
-      : releases.find((r) => r.number < active && (r.status === 'retired' || r.status === 'rolled_back'));
-    if (!target) {
-      throw new BerthError('RELEASE.NOT_FOUND', to !== undefined
-        ? `${app} has no release ${to} (berth releases ${app} lists them)`
-        : `${app} has no earlier release to roll back to`);
-    }
-    if (target.number === active) throw new BerthError('RELEASE.INVALID', `release ${to ?? target.number} is already the active release of ${app}`);
-    if (target.specJson === '') throw new BerthError('RELEASE.PRUNED', `release ${target.number} of ${app} was pruned (the last 5 inactive releases are kept); roll back to a newer one`);
-    return target;
-  }
-
   private listenerWarnings(next: BerthSpec): string[] {
     const prev = this.spec;
     if (!prev) return [];
@@ -380,9 +308,3 @@ export class Controller {
   }
 }
 
-/** `--dir`: a process app's working directory, a built container app's build context. */
-function dirOverride(file: ProcessAppSpec, dir: string): { cwd: string } | { container: NonNullable<ProcessAppSpec['container']> } {
-  const { container } = file;
-  if (!container?.build) return { cwd: dir };
-  return { container: { ...container, build: { ...container.build, context: dir } } };
-}
