@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { BerthError } from '../lib/errors.js';
 import type { Runtime } from '../spec/model.js';
 import type { ContainerDriver, Driver, DriverCapabilities, ReplicaSpec, ReplicaStats, ReplicaStatus } from './driver.js';
+import { StatusListeners } from './status-listeners.js';
 
 export type ContainerRuntime = Exclude<Runtime, 'process'>;
 
@@ -24,9 +25,10 @@ export class RuntimeSet implements Driver {
   readonly name = 'runtimes';
   private readonly loaded = new Map<ContainerRuntime, Promise<ContainerDriver>>();
   private readonly ready = new Map<ContainerRuntime, ContainerDriver>();
-  private readonly listeners = new Set<(status: ReplicaStatus) => void>();
+  private readonly listeners: StatusListeners;
 
   constructor(private readonly opts: RuntimeSetOptions) {
+    this.listeners = new StatusListeners(opts.logger);
     opts.process.onChange((status) => this.changed(status));
   }
 
@@ -76,8 +78,7 @@ export class RuntimeSet implements Driver {
   }
 
   onChange(listener: (status: ReplicaStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** CPU and memory of every container replica (process replicas have none to report here). */
@@ -116,12 +117,6 @@ export class RuntimeSet implements Driver {
   }
 
   private changed(status: ReplicaStatus): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(status);
-      } catch (err) {
-        this.opts.logger.error({ err, replica: status.id }, 'replica status listener failed');
-      }
-    }
+    this.listeners.emit(status);
   }
 }

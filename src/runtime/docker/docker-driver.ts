@@ -35,6 +35,7 @@ import { runOnce } from './run-once.js';
 import { ServiceLogs } from './service-logs.js';
 import { applyServices } from './services.js';
 import { collectStats } from './stats.js';
+import { StatusListeners } from '../status-listeners.js';
 
 export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 
@@ -56,7 +57,7 @@ export class DockerDriver implements ContainerDriver {
   private readonly replicas = new Map<string, ContainerReplica>();
   private readonly byContainer = new Map<string, ContainerReplica>();
   private readonly starting = new Map<string, Promise<ReplicaStatus>>();
-  private readonly listeners = new Set<(status: ReplicaStatus) => void>();
+  private readonly listeners: StatusListeners;
   private readonly networks: Networks;
   private readonly serviceLogs: ServiceLogs;
   private readonly events: EventStream;
@@ -79,6 +80,7 @@ export class DockerDriver implements ContainerDriver {
     private readonly opts: DockerDriverOptions,
     private readonly docker: Docker,
   ) {
+    this.listeners = new StatusListeners(opts.logger);
     this.networks = new Networks(docker, opts.instanceId, opts.logger);
     this.serviceLogs = new ServiceLogs(docker, opts.logSink, opts.logger);
     this.events = new EventStream({
@@ -147,8 +149,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   onChange(listener: (status: ReplicaStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Stops and removes every replica container (services stay), then lets go of the engine. */
@@ -275,13 +276,7 @@ export class DockerDriver implements ContainerDriver {
       const replica = this.replicas.get(status.id);
       if (replica) this.untrack(replica);
     }
-    for (const listener of this.listeners) {
-      try {
-        listener(status);
-      } catch (err) {
-        this.opts.logger.error({ err, replica: status.id }, 'replica status listener failed');
-      }
-    }
+    this.listeners.emit(status);
   }
 }
 

@@ -11,6 +11,7 @@ import { CgroupManager, detectCgroups } from './cgroups.js';
 import { killOrphans } from './orphans.js';
 import { canListen, PortAllocator, type PortRange } from './ports.js';
 import { ReplicaSupervisor } from './supervisor.js';
+import { StatusListeners } from '../status-listeners.js';
 
 export interface ProcessDriverOptions {
   logger: Logger;
@@ -35,12 +36,13 @@ export interface ProcessDriverOptions {
 export class ProcessDriver implements Driver {
   readonly name = 'process';
   private readonly replicas = new Map<string, ReplicaSupervisor>();
-  private readonly listeners = new Set<(status: ReplicaStatus) => void>();
+  private readonly listeners: StatusListeners;
   private readonly ports: PortAllocator;
   private readonly cgroups: CgroupManager;
   private readonly host: string;
 
   constructor(private readonly opts: ProcessDriverOptions) {
+    this.listeners = new StatusListeners(opts.logger);
     this.host = opts.host ?? '127.0.0.1';
     this.ports = new PortAllocator(opts.portRange, this.host);
     const isRoot = opts.isRoot ?? process.geteuid?.() === 0;
@@ -103,8 +105,7 @@ export class ProcessDriver implements Driver {
   }
 
   onChange(listener: (status: ReplicaStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Stops every replica and removes the cgroup parent; the driver is done after this. */
@@ -131,12 +132,6 @@ export class ProcessDriver implements Driver {
       this.replicas.delete(status.id);
       this.ports.release(status.port);
     }
-    for (const listener of this.listeners) {
-      try {
-        listener(status);
-      } catch (err) {
-        this.opts.logger.error({ err, replica: status.id }, 'replica status listener failed');
-      }
-    }
+    this.listeners.emit(status);
   }
 }

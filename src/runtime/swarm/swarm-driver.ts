@@ -36,6 +36,7 @@ import { forceRestart, removeService, scaleTo, waitTasksDown } from './service-o
 import { containerPortOf, replicaServiceSpec } from './service-spec.js';
 import { localReplicaStats } from './stats.js';
 import { viewOf } from './task-state.js';
+import { StatusListeners } from '../status-listeners.js';
 
 export interface SwarmDriverOptions {
   logger: Logger;
@@ -77,7 +78,7 @@ export class SwarmDriver implements ContainerDriver {
   private readonly starting = new Map<string, Promise<ReplicaStatus>>();
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly followers = new Map<string, LogFollower>();
-  private readonly listeners = new Set<(status: ReplicaStatus) => void>();
+  private readonly listeners: StatusListeners;
   private readonly poller: Poller;
   private readonly networks: AppNetworks;
   private managerNode?: Promise<string>;
@@ -85,6 +86,7 @@ export class SwarmDriver implements ContainerDriver {
   private lastPollError = '';
 
   constructor(private readonly opts: SwarmDriverOptions) {
+    this.listeners = new StatusListeners(opts.logger);
     this.docker = opts.docker ?? new Docker();
     this.networks = new AppNetworks(this.docker, opts.instanceId);
     this.poller = new Poller({ intervalMs: opts.pollMs ?? DEFAULTS.pollMs, poll: () => this.poll(), onError: (err) => this.pollFailed(err) });
@@ -154,8 +156,7 @@ export class SwarmDriver implements ContainerDriver {
   }
 
   onChange(listener: (status: ReplicaStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Stops (removes) every replica, then stops watching. */
@@ -349,13 +350,7 @@ export class SwarmDriver implements ContainerDriver {
 
   private emit(replica: SwarmReplica): void {
     const status = replica.status();
-    for (const listener of this.listeners) {
-      try {
-        listener(status);
-      } catch (err) {
-        this.opts.logger.error({ err, replica: status.id }, 'replica status listener failed');
-      }
-    }
+    this.listeners.emit(status);
   }
 
   private system(replica: SwarmReplica, text: string, level: 'info' | 'warn' = 'info'): void {
