@@ -8,10 +8,9 @@
 import type { Logger } from 'pino';
 import { BerthError } from '../../lib/errors.js';
 import type { AcmeSpec, CertificateFile } from '../../spec/model.js';
-import { errorDetail, loadAcme, openAccount, type AcmeClient, type AcmeLib } from './client.js';
-import { orderCertificate, type ChallengeSolver } from './order.js';
+import { orderInChild, type RunningOrder } from './order-process.js';
 import { afterFailure, dueAt, renewAt } from './schedule.js';
-import { DnsSolver, HttpSolver, type ChallengeBoard } from './solvers.js';
+import type { ChallengeBoard } from './solvers.js';
 import { AcmeStorage, type AttemptState, type StoredCertificate } from './storage.js';
 import type { AcmeName, WantedNames } from './wanted.js';
 
@@ -65,7 +64,8 @@ export class AcmeManager {
   private storage?: AcmeStorage;
   private entries = new Map<string, Entry>();
   private blocked: WantedNames['blocked'] = [];
-  private account?: { acme: AcmeLib; client: AcmeClient; directoryUrl: string };
+  /** The order running now (in its own process). */
+  private ordering?: RunningOrder;
   private running?: Promise<void>;
   private current?: string;
   private timer?: NodeJS.Timeout;
@@ -81,7 +81,6 @@ export class AcmeManager {
 
   /** Takes the whole desired state; names already held keep their certificate and history. */
   async configure(spec: AcmeSpec, wanted: WantedNames): Promise<void> {
-    if (this.spec?.directoryUrl !== spec.directoryUrl || this.spec.email !== spec.email) this.account = undefined;
     if (this.spec?.directoryUrl !== spec.directoryUrl) this.entries.clear();
     this.spec = spec;
     this.storage = new AcmeStorage(this.opts.dataDir, spec.directoryUrl);
@@ -126,6 +125,7 @@ export class AcmeManager {
 
   close(): void {
     this.closed = true;
+    this.ordering?.cancel();
     clearTimeout(this.timer);
     for (const resolve of this.waiters) resolve();
   }
@@ -172,8 +172,9 @@ export class AcmeManager {
     const renewing = entry.cert !== undefined;
     this.current = entry.name;
     try {
-      const { acme, client } = await this.client();
-      const issued = await orderCertificate({ acme, client, name: entry.name, keyType: this.spec!.keyType, solver: this.solverFor(entry) });
+      const spec = this.spec!;
+      this.ordering = orderInChild({ dataDir: this.opts.dataDir, spec, name: entry.name, challenge: entry.challenge, keyType: spec.keyType }, this.opts.edge);
+      const issued = await this.ordering.done;
       if (this.closed) return;
       entry.cert = await storage.writeCertificate(entry.name, issued);
       entry.attempts = { failures: 0, lastAttemptAt: this.now() };
@@ -186,33 +187,16 @@ export class AcmeManager {
       await this.failed(entry, err);
     } finally {
       this.current = undefined;
+      this.ordering = undefined;
     }
   }
 
   private async failed(entry: Entry, err: unknown): Promise<void> {
-    if (err instanceof BerthError && err.code === 'ACME.ACCOUNT') this.account = undefined;
     entry.attempts = afterFailure(entry.attempts, errorDetail(err), this.now());
     await this.storage!.writeState(entry.name, entry.attempts).catch((e: unknown) => this.opts.logger.warn({ err: e }, 'could not save the ACME attempt state'));
     const retry = new Date(entry.attempts.nextAttemptAt ?? 0).toISOString();
     const serving = entry.cert ? `the current certificate (valid until ${entry.cert.notAfter.toISOString()}) keeps serving` : 'the site is served over plain HTTP meanwhile';
     this.opts.onEvent({ level: 'error', kind: 'tls.acme.failed', message: `${errorDetail(err)}. Meanwhile ${serving}; next attempt at ${retry} (failure ${entry.attempts.failures})` });
-  }
-
-  private async client(): Promise<{ acme: AcmeLib; client: AcmeClient }> {
-    const spec = this.spec!;
-    if (this.account?.directoryUrl === spec.directoryUrl) return this.account;
-    const acme = await loadAcme(spec);
-    const client = await openAccount({ acme, spec, storage: this.storage!, logger: this.opts.logger });
-    this.account = { acme, client, directoryUrl: spec.directoryUrl };
-    return this.account;
-  }
-
-  private solverFor(entry: Entry): ChallengeSolver {
-    if (entry.challenge === 'dns-01') {
-      if (!this.spec?.dns) throw new BerthError('ACME.DNS', `${entry.name} needs a DNS-01 challenge: set edge.acme.dns`);
-      return new DnsSolver(this.spec.dns);
-    }
-    return new HttpSolver(this.opts.edge);
   }
 
   /** Hands every certificate held to the edge. */
@@ -231,4 +215,8 @@ export class AcmeManager {
       ...(attempts.failures > 0 && attempts.nextAttemptAt ? { nextAttemptAt: new Date(attempts.nextAttemptAt).toISOString() } : {}),
     };
   }
+}
+
+function errorDetail(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
