@@ -6,7 +6,7 @@
  * has it. acme-client's own retries of 429s are turned off: a rate limit is a failure the
  * manager backs off from, not a reason to sleep inside one request for an hour.
  */
-import { Agent } from 'node:https';
+import { Agent, get as httpsGet } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import type { Logger } from 'pino';
@@ -20,13 +20,34 @@ export type AcmeClient = InstanceType<AcmeLib['Client']>;
 /** Backoff of acme-client's status polling (challenge, order): 1 s growing to 10 s. */
 const POLL = { backoffAttempts: 12, backoffMin: 1_000, backoffMax: 10_000 };
 
-export async function loadAcme(spec: Pick<AcmeSpec, 'caFile'>): Promise<AcmeLib> {
+export async function loadAcme(spec: Pick<AcmeSpec, 'caFile' | 'directoryUrl'>): Promise<AcmeLib> {
+  const agent = spec.caFile ? new Agent({ ca: [...rootCertificates, await readFile(spec.caFile, 'utf8')], keepAlive: true }) : undefined;
+  await reachDirectory(spec.directoryUrl, agent);
   const acme = await import('acme-client');
   const defaults = acme.axios.defaults as typeof acme.axios.defaults & { acmeSettings: { retryMaxAttempts: number } };
   defaults.acmeSettings.retryMaxAttempts = 0;
   defaults.timeout = 30_000;
-  if (spec.caFile) defaults.httpsAgent = new Agent({ ca: [...rootCertificates, await readFile(spec.caFile, 'utf8')], keepAlive: true });
+  if (agent) defaults.httpsAgent = agent;
   return acme;
+}
+
+const DIRECTORY_TIMEOUT_MS = 15_000;
+
+/**
+ * Fetches the directory first: acme-client turns a network error into "Cannot read properties
+ * of undefined", so an unreachable or wrong URL is reported here, with the reason.
+ */
+function reachDirectory(url: string, agent: Agent | undefined): Promise<void> {
+  const fail = (why: string) => new BerthError('ACME.ACCOUNT', `cannot use the ACME directory ${url}: ${why} — check edge.acme.directory, this machine's DNS and outbound HTTPS (and edge.acme.ca_file for a private CA)`);
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { ...(agent ? { agent } : {}), timeout: DIRECTORY_TIMEOUT_MS }, (res) => {
+      res.resume();
+      if (res.statusCode === 200) resolve();
+      else reject(fail(`it answered HTTP ${res.statusCode ?? '?'}, not a directory`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${DIRECTORY_TIMEOUT_MS / 1000} s`)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(fail(err.code ? `${err.code} (${err.message})` : err.message)));
+  });
 }
 
 export interface AccountOptions {
