@@ -194,12 +194,11 @@ export class Deployer {
   }
 
   /**
-   * Makes the release the app's target: its replicas start beside the active ones. The hash
-   * stays the file's (a built image's tag is not in the file), so an apply sees no change.
+   * Makes the release the app's target: its replicas start beside the active ones. (A built
+   * image's tag does not count in the runtime hash, so the hash is the one recorded.)
    */
   private target(spec: DeployRequest['spec'], release: number): void {
-    const hash = this.opts.state.releases.get(spec.name, release)?.specHash ?? runtimeHash(spec);
-    this.opts.state.apps.upsertSpec(spec.name, JSON.stringify(spec), hash, release);
+    this.opts.state.apps.upsertSpec(spec.name, JSON.stringify(spec), runtimeHash(spec), release);
   }
 
   private async swap(request: DeployRequest, at: { release: number; previous: number }): Promise<DeployOutcome> {

@@ -4,7 +4,7 @@
  * stream ends like a finished response; a plain response cut mid-body is destroyed and a
  * request with no response yet gets 504.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -85,6 +85,20 @@ function rawTunnelReader(socket: Socket): { bytes: () => Buffer; ended: Promise<
   return { bytes: afterHead, ended, onByte: (run) => listeners.push(run) };
 }
 
+/** An edge in front of `app` and a raw client that has sent the upgrade; all closed after the test. */
+async function rawTunnel(t: TestContext, app: WsApp): Promise<{ edge: EdgeHarness; socket: Socket; reader: ReturnType<typeof rawTunnelReader> }> {
+  const edge = await edgeFor(app.backend);
+  const socket = await rawConnect(edge.port);
+  t.after(async () => {
+    socket.destroy();
+    await edge.close();
+    await app.backend.close();
+  });
+  const reader = rawTunnelReader(socket);
+  socket.write(UPGRADE);
+  return { edge, socket, reader };
+}
+
 test('a WebSocket on a cut target gets a close frame 1001 on both sides (undici client)', async (t) => {
   const app = await wsApp((socket) => socket.write(frame(0x1, Buffer.from('hello'), false)));
   const edge = await edgeFor(app.backend);
@@ -115,15 +129,7 @@ test('cut waits for the frames in progress both ways, then closes between frames
   const toClient = frame(0x2, big, false);
   const toApp = frame(0x2, Buffer.alloc(3_000, 9), true);
   const app = await wsApp((socket) => socket.write(toClient.subarray(0, 20_000)));
-  const edge = await edgeFor(app.backend);
-  const socket = await rawConnect(edge.port);
-  t.after(async () => {
-    socket.destroy();
-    await edge.close();
-    await app.backend.close();
-  });
-  const reader = rawTunnelReader(socket);
-  socket.write(UPGRADE);
+  const { edge, socket, reader } = await rawTunnel(t, app);
   await until(() => reader.bytes().length >= 20_000, reader.onByte);
   socket.write(toApp.subarray(0, 1_000));
   await until(() => (app.counts[0] ?? 0) >= 1_000, (check) => (app.onByte = check));
@@ -147,15 +153,7 @@ test('cut waits for the frames in progress both ways, then closes between frames
 test('a frame that does not end within its bound gets a plain FIN, never a close frame inside it', async (t) => {
   const toClient = frame(0x2, Buffer.alloc(10_000, 1), false);
   const app = await wsApp((socket) => socket.write(toClient.subarray(0, 5_000)), true);
-  const edge = await edgeFor(app.backend);
-  const socket = await rawConnect(edge.port);
-  t.after(async () => {
-    socket.destroy();
-    await edge.close();
-    await app.backend.close();
-  });
-  const reader = rawTunnelReader(socket);
-  socket.write(UPGRADE);
+  const { edge, reader } = await rawTunnel(t, app);
   await until(() => reader.bytes().length >= 5_000, reader.onByte);
   edge.edge.cut('a');
   const atClient = await reader.ended;

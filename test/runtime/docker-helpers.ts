@@ -8,12 +8,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import type { Driver, ReplicaSpec, ReplicaStatus } from '../../src/runtime/driver.js';
 import { DockerDriver, type DockerDriverOptions } from '../../src/runtime/docker/index.js';
 import type { ContainerSpec } from '../../src/spec/model.js';
-import { LogCollector } from './helpers.js';
+import { guard as guardFor, LogCollector, waitForStatus as waitForProcessStatus } from './helpers.js';
 
 export const NODE_IMAGE = 'berth-test/node:latest';
 /** Guards against hangs only; no test asserts on how long something took. */
@@ -122,17 +123,9 @@ export function appSpec(input: { app: string; appDir: string; release?: number; 
   };
 }
 
-/** Resolves with the replica's status once `pred` holds (checked now and on every change). */
+/** Resolves with the replica's status once `pred` holds; containers get a longer hang guard than processes. */
 export function waitForStatus(driver: Driver, id: string, pred: (s: ReplicaStatus) => boolean, what = 'status'): Promise<ReplicaStatus> {
-  const now = driver.get(id);
-  if (now && pred(now)) return Promise.resolve(now);
-  let off = (): void => undefined;
-  const found = new Promise<ReplicaStatus>((resolve) => {
-    off = driver.onChange((s) => {
-      if (s.id === id && pred(s)) resolve(s);
-    });
-  });
-  return guard(found, `${id}: ${what}`).finally(() => off());
+  return waitForProcessStatus(driver, id, pred, what, HANG_GUARD_MS);
 }
 
 /** GETs a URL until it answers (the app needs a moment to listen after its container starts). */
@@ -150,11 +143,7 @@ export async function getWhenUp(url: string): Promise<string> {
 }
 
 export function guard<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), HANG_GUARD_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return guardFor(promise, what, HANG_GUARD_MS);
 }
 
 /** The IP of a container on a network (for probing from another container). */
@@ -163,4 +152,39 @@ export async function ipOn(containerName: string, network: string): Promise<stri
   const ip = info.NetworkSettings.Networks[network]?.IPAddress;
   if (!ip) throw new Error(`${containerName} has no address on ${network}`);
   return ip;
+}
+
+export interface DockerDriverSuite {
+  instanceId: string;
+  /** The test app written to a temp dir (bind-mounted into the containers). */
+  app: { dir: string; remove: () => void };
+  /** The driver, opened before the file's tests run. */
+  readonly t: TestDockerDriver;
+}
+
+/**
+ * The hooks of a driver test file: before its tests, the engine is checked and a driver opened
+ * for a new instance; after them, everything that instance created is removed.
+ */
+export function dockerDriverSuite(): DockerDriverSuite {
+  const instanceId = newInstanceId();
+  const app = writeApp();
+  let opened: TestDockerDriver | undefined;
+  before(async () => {
+    await requireEngine();
+    opened = await openDriver(instanceId);
+  });
+  after(async () => {
+    opened?.driver.close();
+    await cleanupInstance(instanceId);
+    app.remove();
+  });
+  return {
+    instanceId,
+    app,
+    get t(): TestDockerDriver {
+      if (!opened) throw new Error('the docker driver is not open yet (use it inside a test)');
+      return opened;
+    },
+  };
 }

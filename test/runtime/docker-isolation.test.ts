@@ -3,26 +3,14 @@
  * communication off, and each app's services sit on that app's internal network. Probes run
  * inside app A's replica (its /probe endpoint makes an HTTP request from there).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceSpec } from '../../src/spec/model.js';
-import { appSpec, cleanupInstance, getWhenUp, ipOn, newInstanceId, NODE_IMAGE, openDriver, requireEngine, writeApp, type TestDockerDriver } from './docker-helpers.js';
+import { appSpec, dockerDriverSuite, getWhenUp, ipOn, NODE_IMAGE } from './docker-helpers.js';
 
-const instanceId = newInstanceId();
+const suite = dockerDriverSuite();
+const { instanceId, app } = suite;
 const i8 = instanceId.slice(0, 8);
-const app = writeApp();
-let t: TestDockerDriver;
-
-before(async () => {
-  await requireEngine();
-  t = await openDriver(instanceId);
-});
-
-after(async () => {
-  t?.driver.close();
-  await cleanupInstance(instanceId);
-  app.remove();
-});
 
 function db(role: string): ServiceSpec {
   return {
@@ -32,10 +20,10 @@ function db(role: string): ServiceSpec {
 }
 
 test("app A reaches its own service by name, but neither app B's replica nor app B's service", async () => {
-  await t.driver.applyServices('alpha', [db('db-of-alpha')]);
-  await t.driver.applyServices('beta', [db('db-of-beta')]);
-  const a = await t.driver.start(appSpec({ app: 'alpha', appDir: app.dir }));
-  const b = await t.driver.start(appSpec({ app: 'beta', appDir: app.dir }));
+  await suite.t.driver.applyServices('alpha', [db('db-of-alpha')]);
+  await suite.t.driver.applyServices('beta', [db('db-of-beta')]);
+  const a = await suite.t.driver.start(appSpec({ app: 'alpha', appDir: app.dir }));
+  const b = await suite.t.driver.start(appSpec({ app: 'beta', appDir: app.dir }));
   const probe = (host: string, port: number) => getWhenUp(`http://${a.host}:${a.port}/probe?host=${host}&port=${port}`);
   await getWhenUp(`http://${b.host}:${b.port}/`);
 
@@ -56,21 +44,21 @@ test("app A reaches its own service by name, but neither app B's replica nor app
   assert.match(await getWhenUp(`http://${b.host}:${b.port}/`), /"replica":"beta.1.0"/);
 
   // Service logs reach the sink under <app>.svc.<name>.
-  await t.logs.waitFor((l) => l.replica === 'alpha.svc.db' && l.text === 'listening on 7000', 'service output');
+  await suite.t.logs.waitFor((l) => l.replica === 'alpha.svc.db' && l.text === 'listening on 7000', 'service output');
 });
 
 test('services are reconciled as a whole set: unchanged kept, changed recreated, removed gone', async () => {
   const { docker } = await import('./docker-helpers.js');
   const name = `berth-${i8}-gamma-svc-db`;
-  await t.driver.applyServices('gamma', [db('one')]);
+  await suite.t.driver.applyServices('gamma', [db('one')]);
   const first = await docker.getContainer(name).inspect();
-  await t.driver.applyServices('gamma', [db('one')]);
+  await suite.t.driver.applyServices('gamma', [db('one')]);
   assert.equal((await docker.getContainer(name).inspect()).Id, first.Id, 'same spec → same container');
-  await t.driver.applyServices('gamma', [db('two')]);
+  await suite.t.driver.applyServices('gamma', [db('two')]);
   const second = await docker.getContainer(name).inspect();
   assert.notEqual(second.Id, first.Id, 'changed spec → recreated');
   assert.ok(second.Config.Env.includes('ROLE=two'));
-  await t.driver.applyServices('gamma', []);
+  await suite.t.driver.applyServices('gamma', []);
   await assert.rejects(docker.getContainer(name).inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
   await assert.rejects(docker.getNetwork(`berth-app-${i8}-gamma`).inspect(), (err: { statusCode?: number }) => err.statusCode === 404, 'no container left → network removed');
 });

@@ -1,21 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appSpec, cleanupInstance, docker, newInstanceId, openDriver, requireEngine, writeApp, type TestDockerDriver } from './docker-helpers.js';
+import { appSpec, docker, dockerDriverSuite } from './docker-helpers.js';
 
-const instanceId = newInstanceId();
-const app = writeApp();
-let t: TestDockerDriver;
-
-before(async () => {
-  await requireEngine();
-  t = await openDriver(instanceId);
-});
-
-after(async () => {
-  t?.driver.close();
-  await cleanupInstance(instanceId);
-  app.remove();
-});
+const suite = dockerDriverSuite();
+const { instanceId, app } = suite;
 
 async function runContainers(): Promise<number> {
   return (await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`, 'berth.kind=run'] } })).length;
@@ -24,7 +12,7 @@ async function runContainers(): Promise<number> {
 test('runOnce streams stdout and stderr, resolves with the exit code, and removes its container', async () => {
   const replica = appSpec({ app: 'web', appDir: app.dir }, { env: { GREETING: 'from env' } });
   const out: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
-  const result = await t.driver.runOnce({
+  const result = await suite.t.driver.runOnce({
     replica,
     command: ['node', '-e', "console.log(process.env.GREETING); console.error('to stderr'); require('node:fs').readFileSync('/srv/server.js'); process.exit(7)"],
     onOutput: (chunk, stream) => (out[stream] += chunk.toString()),
@@ -39,7 +27,7 @@ test('aborting a run stops its container; the exit code says how it ended', asyn
   const replica = appSpec({ app: 'web', appDir: app.dir }, { stop: { signal: 'SIGTERM', graceMs: 1000 } });
   const abort = new AbortController();
   let out = '';
-  const result = await t.driver.runOnce({
+  const result = await suite.t.driver.runOnce({
     replica,
     command: ['node', '-e', "console.log('working'); setInterval(() => {}, 1000)"],
     onOutput: (chunk) => {

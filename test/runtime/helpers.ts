@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import type { LogLine, ReplicaSpec, ReplicaStatus } from '../../src/runtime/driver.js';
+import type { Driver, LogLine, ReplicaSpec, ReplicaStatus } from '../../src/runtime/driver.js';
 import { ProcessDriver, type ProcessDriverOptions } from '../../src/runtime/process/index.js';
 
 /** Guards against hangs only; no test asserts on how long something took. */
@@ -67,7 +67,7 @@ export function commandSpec(command: string[], overrides: Partial<ReplicaSpec> =
 }
 
 /** Resolves with the replica's status once `pred` holds (checked now and on every change). */
-export function waitForStatus(driver: ProcessDriver, id: string, pred: (s: ReplicaStatus) => boolean, what = 'status'): Promise<ReplicaStatus> {
+export function waitForStatus(driver: Driver, id: string, pred: (s: ReplicaStatus) => boolean, what = 'status', guardMs = HANG_GUARD_MS): Promise<ReplicaStatus> {
   const now = driver.get(id);
   if (now && pred(now)) return Promise.resolve(now);
   let off = (): void => undefined;
@@ -76,13 +76,14 @@ export function waitForStatus(driver: ProcessDriver, id: string, pred: (s: Repli
       if (s.id === id && pred(s)) resolve(s);
     });
   });
-  return guard(found, `${id}: ${what}`).finally(() => off());
+  return guard(found, `${id}: ${what}`, guardMs).finally(() => off());
 }
 
-function guard<T>(promise: Promise<T>, what: string): Promise<T> {
+/** Rejects when `promise` has not settled within `ms` (a hang fails the test instead of stalling it). */
+export function guard<T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), HANG_GUARD_MS);
+    timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { BerthError } from '../../lib/errors.js';
 import type { AcmeSpec, CertificateFile } from '../../spec/model.js';
+import { errorDetail } from './client.js';
 import { orderInChild, type RunningOrder } from './order-process.js';
 import { afterFailure, dueAt, renewAt } from './schedule.js';
 import type { ChallengeBoard } from './solvers.js';
@@ -215,8 +216,4 @@ export class AcmeManager {
       ...(attempts.failures > 0 && attempts.nextAttemptAt ? { nextAttemptAt: new Date(attempts.nextAttemptAt).toISOString() } : {}),
     };
   }
-}
-
-function errorDetail(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
