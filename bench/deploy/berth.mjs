@@ -43,7 +43,7 @@ async function edgeAddress(dataDir, pid) {
   });
 }
 
-export async function until(fn, timeoutMs = 30_000) {
+export async function until(fn, timeoutMs = 30_000, intervalMs = 50) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -52,7 +52,7 @@ export async function until(fn, timeoutMs = 30_000) {
     } catch {
       // not yet
     }
-    await sleep(50);
+    await sleep(intervalMs);
   }
   throw new Error('timed out');
 }

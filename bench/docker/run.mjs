@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { until as untilWithin } from '../deploy/berth.mjs';
 import { request } from 'undici';
 
 const execFileP = promisify(execFile);
@@ -26,21 +27,10 @@ const DEPLOYS = Number(process.env.DEPLOYS ?? 10);
 const APPS = 10;
 
 const docker = (args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+/** Polls `fn` every 25 ms until it returns something truthy (image builds and container starts: up to 2 minutes). */
+const until = (fn, timeoutMs = 120_000) => untilWithin(fn, timeoutMs, 25);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function until(fn, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    await sleep(25);
-  }
-  throw new Error('timed out');
-}
 
 async function startDaemon(dir, yaml) {
   writeFileSync(join(dir, 'berth.yaml'), yaml);
