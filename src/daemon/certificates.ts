@@ -35,7 +35,8 @@ export class CertificateKeeper {
     await new FileCertificates(spec.edge.certificates).sync(store);
     this.files = store.list().map((c) => ({ file: c.origin, hosts: c.hosts, notAfter: c.notAfter.toISOString() }));
     const wanted = wantedNames(spec, (host) => store.lookup(host) !== undefined);
-    if (!spec.edge.acme || (wanted.names.length === 0 && wanted.blocked.length === 0 && !this.manager)) return;
+    if (!spec.edge.acme) return this.manager?.forgetAll();
+    if (wanted.names.length === 0 && wanted.blocked.length === 0 && !this.manager) return;
     const manager = await this.managerFor();
     await manager.configure(spec.edge.acme, wanted);
   }

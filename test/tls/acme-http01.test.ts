@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, get, removeDir, startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
@@ -129,5 +129,15 @@ describe('ACME HTTP-01 with Pebble', { timeout: 240_000 }, () => {
     assert.equal(shown.authorized, true);
     const issuedAfter = (await events()).match(/issued|renewed/g)?.length ?? 0;
     assert.equal(issuedAfter, issuedBefore, 'no new order after the restart');
+  });
+
+  test('edge.acme: false takes the ACME certificates off the edge and orders nothing more', async () => {
+    const file = join(dir, 'berth.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  acme: .*$/m, '  acme: false'));
+    const applied = await daemon.cli(['apply']);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.deepEqual((await certs()).acme, []);
+    const shown = await presented(daemon.edgeHttps!, 'a.berth.test', root);
+    assert.equal(shown.authorized, false, 'no Pebble certificate served any more');
   });
 });

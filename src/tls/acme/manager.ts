@@ -65,10 +65,9 @@ export class AcmeManager {
   private storage?: AcmeStorage;
   private entries = new Map<string, Entry>();
   private blocked: WantedNames['blocked'] = [];
-  /** The order running now (in its own process). */
-  private ordering?: RunningOrder;
+  /** The order running now (in its own process), and for which name. */
+  private ordering?: { name: string; order: RunningOrder };
   private running?: Promise<void>;
-  private current?: string;
   private timer?: NodeJS.Timeout;
   private closed = false;
   /** Orders wait until start(): the edge must listen before a CA validates. */
@@ -94,6 +93,13 @@ export class AcmeManager {
     this.blocked = wanted.blocked;
     await this.publish();
     this.wake();
+  }
+
+  /** ACME was turned off (`edge.acme: false`): nothing more is ordered and its certificates leave the edge. */
+  async forgetAll(): Promise<void> {
+    this.entries.clear();
+    this.blocked = [];
+    await this.publish();
   }
 
   status(): AcmeCertificateStatus[] {
@@ -126,7 +132,7 @@ export class AcmeManager {
 
   close(): void {
     this.closed = true;
-    this.ordering?.cancel();
+    this.ordering?.order.cancel();
     clearTimeout(this.timer);
     for (const resolve of this.waiters) resolve();
   }
@@ -171,11 +177,11 @@ export class AcmeManager {
   private async order(entry: Entry): Promise<void> {
     const storage = this.storage!;
     const renewing = entry.cert !== undefined;
-    this.current = entry.name;
     try {
       const spec = this.spec!;
-      this.ordering = orderInChild({ dataDir: this.opts.dataDir, spec, name: entry.name, challenge: entry.challenge, keyType: spec.keyType }, this.opts.edge);
-      const issued = await this.ordering.done;
+      const order = orderInChild({ dataDir: this.opts.dataDir, spec, name: entry.name, challenge: entry.challenge, keyType: spec.keyType }, this.opts.edge);
+      this.ordering = { name: entry.name, order };
+      const issued = await order.done;
       if (this.closed) return;
       entry.cert = await storage.writeCertificate(entry.name, issued);
       entry.attempts = { failures: 0, lastAttemptAt: this.now() };
@@ -187,7 +193,6 @@ export class AcmeManager {
       if (this.closed) return;
       await this.failed(entry, err);
     } finally {
-      this.current = undefined;
       this.ordering = undefined;
     }
   }
@@ -210,7 +215,7 @@ export class AcmeManager {
     const { cert, attempts } = entry;
     const state: CertificateState = cert ? 'valid' : attempts.failures > 0 ? 'failed' : 'pending';
     return {
-      name: entry.name, state, challenge: entry.challenge, failures: attempts.failures, ordering: this.current === entry.name,
+      name: entry.name, state, challenge: entry.challenge, failures: attempts.failures, ordering: this.ordering?.name === entry.name,
       ...(cert ? { notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), renewAt: new Date(renewAt(cert)).toISOString() } : {}),
       ...(attempts.lastError && attempts.failures > 0 ? { lastError: attempts.lastError } : {}),
       ...(attempts.failures > 0 && attempts.nextAttemptAt ? { nextAttemptAt: new Date(attempts.nextAttemptAt).toISOString() } : {}),
