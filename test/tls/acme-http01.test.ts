@@ -133,7 +133,7 @@ describe('ACME HTTP-01 with Pebble', { timeout: 240_000 }, () => {
 
   test('edge.acme: false takes the ACME certificates off the edge and orders nothing more', async () => {
     const file = join(dir, 'berth.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  acme: .*$/m, '  acme: false'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}acme: .*$/m, '  acme: false'));
     const applied = await daemon.cli(['apply']);
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     assert.deepEqual((await certs()).acme, []);
