@@ -319,6 +319,7 @@ export class SwarmDriver implements ContainerDriver {
         runningAfterMs: this.opts.runningAfterMs ?? DEFAULTS.runningAfterMs,
         crashloop: this.opts.crashloop ?? DEFAULTS.crashloop,
         ...(replica.record.restartCondition ? { restartCondition: replica.record.restartCondition } : {}),
+        restartDelayMs: this.restartDelayMs,
       });
       if (!replica.update(view)) continue;
       const line = narrate(before, replica.current, this.restartDelayMs);

@@ -103,3 +103,13 @@ test('describeTask words a rejected task and an OOM kill', () => {
   assert.match(describeTask(rejected), /^could not start: No such image: app:1 \(the image must be on every node/);
   assert.match(describeTask(failed('b', 0, 137)), /out of memory/);
 });
+
+test('a failed task Swarm is about to replace is backoff, not a crash loop; past the delay it is', () => {
+  const tasks = [failed('a', 0, 3)];
+  const waiting = viewOf(tasks, opts(1_500, { restartCondition: 'on-failure', restartDelayMs: 2_000 }));
+  assert.equal(waiting.state, 'backoff');
+  assert.equal(waiting.reason, 'exited with code 3');
+  const gaveUp = viewOf(tasks, opts(60_000, { restartCondition: 'on-failure', restartDelayMs: 2_000 }));
+  assert.equal(gaveUp.state, 'crashloop');
+  assert.equal(gaveUp.reason, 'exited with code 3; Swarm does not restart it (restart condition: on-failure)');
+});

@@ -22,7 +22,15 @@ export interface ViewOptions {
   addresses: ReadonlyMap<string, string>;
   /** Swarm's restart condition of the service (for the reason when it gave up). */
   restartCondition?: string;
+  /**
+   * Swarm's delay before it replaces a failed task. Until that delay (and a poll or two) has
+   * passed, an ended task the restart condition covers is waiting for its replacement.
+   */
+  restartDelayMs?: number;
 }
+
+/** Besides the restart delay: time for Swarm to create the replacement and for us to see it. */
+const REPLACEMENT_GRACE_MS = 5_000;
 
 export interface TaskView {
   state: ReplicaState;
@@ -49,6 +57,7 @@ export function viewOf(tasks: Task[], opts: ViewOptions): TaskView {
   const current = sorted.filter((t) => WANTED.has(t.DesiredState)).at(-1);
   if (!current || ENDED.has(current.Status.State)) {
     if (!lastEnd) return { ...base, state: 'starting', host: '', port: 0 };
+    if (replacementDue(lastEnd, opts)) return { ...base, state: 'backoff', host: '', port: 0, reason: describeTask(lastEnd) };
     const policy = opts.restartCondition ? ` (restart condition: ${opts.restartCondition})` : '';
     return { ...base, state: 'crashloop', host: '', port: 0, reason: `${describeTask(lastEnd)}; Swarm does not restart it${policy}` };
   }
@@ -67,6 +76,17 @@ export function viewOf(tasks: Task[], opts: ViewOptions): TaskView {
   if (current.DesiredState === 'ready' && lastRecent) return { ...base, ...where, state: 'backoff', reason: describeTask(lastRecent) };
   const waiting = current.Status.Err ?? (lastRecent ? describeTask(lastRecent) : undefined);
   return { ...base, ...where, state: 'starting', ...reasonOf(waiting) };
+}
+
+/**
+ * Whether Swarm will still start a task in place of `ended`: its restart condition covers
+ * the exit (`any`, or `on-failure` for a failure) and the restart delay has not long passed.
+ */
+function replacementDue(ended: Task, opts: ViewOptions): boolean {
+  const condition = opts.restartCondition;
+  const failed = ended.Status.State !== 'complete' || (ended.Status.ContainerStatus?.ExitCode ?? 0) !== 0;
+  const covered = condition === 'any' || (condition === 'on-failure' && failed);
+  return covered && opts.now - timeOf(ended) < (opts.restartDelayMs ?? 0) + REPLACEMENT_GRACE_MS;
 }
 
 /** Words for how a task ended, in the process driver's style. */
