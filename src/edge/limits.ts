@@ -83,8 +83,7 @@ function requestIdHeader(res: ServerResponse): { 'x-request-id'?: string } {
  * module comment); a response already under way is cut off.
  */
 export function failRequest(res: ServerResponse, status: number, message: string): void {
-  const socket = res.socket;
-  if (res.headersSent || !socket) {
+  if (res.headersSent || !res.socket) {
     res.destroy();
     return;
   }
@@ -98,5 +97,6 @@ export function failRequest(res: ServerResponse, status: number, message: string
   });
   res.write(body);
   if (cancelHttp2Stream(res)) return;
-  socket.destroySoon();
+  // Read after the write: the edge's HTTP/1 response hands what it gathered to the socket first.
+  res.socket?.destroySoon();
 }

@@ -30,31 +30,47 @@ export function serverOptions(limits: ClientLimits): ServerOptions {
     requestTimeout: 0,
     // Node checks head deadlines on this interval (30 s by default, which would stretch a
     // 10 s header timeout to 40 s).
-    connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headerMs / 4))),
+    connectionsCheckingInterval: sweepIntervalMs(limits),
     maxHeaderSize: limits.maxHeaderBytes,
     requireHostHeader: true,
     insecureHTTPParser: false,
   };
 }
 
-/** Answers parser errors and head timeouts on `server` (see the module comment). */
+/** How often deadlines are checked: a quarter of the shortest client timeout, within 25 ms–1 s. */
+export function sweepIntervalMs(limits: ClientLimits): number {
+  const { headerMs, bodyMs, idleMs } = limits.timeouts;
+  const shortest = Math.min(headerMs, idleMs, bodyMs > 0 ? bodyMs : Infinity);
+  return Math.max(25, Math.min(1_000, Math.floor(shortest / 4)));
+}
+
+/** Answers parser errors and head timeouts on a node:http `server` (see the module comment). */
 export function answerClientErrors(server: Server, logger: Logger): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const status = statusForClientError(err.code);
-    if (status === undefined || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const clientIp = clientIpOf((socket as { remoteAddress?: string }).remoteAddress);
-    logger.warn({ clientIp, code: err.code, status, reason: err.message }, 'client request refused');
     const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inFlight?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    socket.end(rawResponse(status, err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request head took too long to arrive' : `Bad request (${err.code})`));
-    (socket as Duplex & { destroySoon?: () => void }).destroySoon?.();
+    answerClientError(err, socket, inFlight?.headersSent === true, logger);
   });
+}
+
+/**
+ * Answers one refused request (a parser error or a late head) with its status and
+ * `Connection: close`, or just closes when a response is already under way on the connection
+ * or the error is a transport one.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, responding: boolean, logger: Logger): void {
+  const status = statusForClientError(err.code);
+  if (status === undefined || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const clientIp = clientIpOf((socket as { remoteAddress?: string }).remoteAddress);
+  logger.warn({ clientIp, code: err.code, status, reason: err.message }, 'client request refused');
+  if (responding) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawResponse(status, err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request head took too long to arrive' : `Bad request (${err.code})`));
+  (socket as Duplex & { destroySoon?: () => void }).destroySoon?.();
 }
 
 /** 431/408/413/400 for parser errors and timeouts; undefined for transport errors (resets). */

@@ -1,15 +1,18 @@
 /**
- * An HTTP/1.1 listener with keep-alive, bounded timeouts and a graceful close: stop
- * accepting, let in-flight requests finish (up to the grace period), close keep-alive
- * connections as soon as they go idle, then cut whatever is left.
+ * The plain HTTP listener: the edge's own HTTP/1.1 server (http1/) with keep-alive, bounded
+ * timeouts and a graceful close: stop accepting, let in-flight requests finish (up to the
+ * grace period), close keep-alive connections as soon as they go idle, then cut whatever is
+ * left.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Listen } from '../spec/model.js';
 import type { RequestHandler } from './handler.js';
-import { answerClientErrors, serverOptions, watchBodyStall, type ClientLimits } from './listener-limits.js';
+import type { EdgeRequest } from './http1/request.js';
+import type { EdgeResponse } from './http1/response.js';
+import { Http1Server } from './http1/server.js';
+import { answerClientError, sweepIntervalMs, watchBodyStall, type ClientLimits } from './listener-limits.js';
 import type { UpgradeHandler } from './upgrade.js';
 
 export interface ListenerOptions extends ClientLimits {
@@ -23,40 +26,42 @@ export interface Listener {
   close(graceMs: number): Promise<void>;
 }
 
-export async function startListener(listen: Listen, handler: RequestHandler, options: ListenerOptions): Promise<Listener> {
-  const tracker = new InFlight();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    tracker.enter(res, server);
-    watchBodyStall(req, res, options.timeouts.bodyMs, options.logger);
-    handler(req, res);
-  };
-  const server = createServer(serverOptions(options), onRequest);
-  // `Expect: 100-continue` is answered once the route's body limit is known (limits.ts).
-  server.on('checkContinue', onRequest);
-  answerClientErrors(server, options.logger);
-  const onUpgrade = options.onUpgrade;
-  if (onUpgrade) {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      tracker.enterUpgraded(socket);
-      onUpgrade(req, socket, head);
-    });
-  }
-  await bind(server, listen);
-  const info = server.address() as AddressInfo;
-  return {
-    address: { host: info.address, port: info.port },
-    close: (graceMs) => closeGracefully(server, tracker, graceMs),
-  };
+/** What a graceful close needs from a server. */
+export interface ConnectionCloser {
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
 }
 
-function bind(server: Server, listen: Listen): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+/** The listeners speak to the edge through node:http's request and response types; http1/ implements the part the edge uses. */
+const asNodeRequest = (req: EdgeRequest) => req as unknown as IncomingMessage;
+const asNodeResponse = (res: EdgeResponse) => res as unknown as ServerResponse;
+
+export async function startListener(listen: Listen, handler: RequestHandler, options: ListenerOptions): Promise<Listener> {
+  const tracker = new InFlight();
+  const { onUpgrade, logger } = options;
+  const http1 = new Http1Server({
+    maxHeaderBytes: options.maxHeaderBytes,
+    headerMs: options.timeouts.headerMs,
+    idleMs: options.timeouts.idleMs,
+    sweepMs: sweepIntervalMs(options),
+    onRequest: (edgeReq, edgeRes) => {
+      const req = asNodeRequest(edgeReq);
+      const res = asNodeResponse(edgeRes);
+      tracker.enter(res, http1);
+      watchBodyStall(req, res, options.timeouts.bodyMs, logger);
+      handler(req, res);
+    },
+    onUpgrade: onUpgrade && ((req, socket, head) => {
+      tracker.enterUpgraded(socket);
+      onUpgrade(asNodeRequest(req), socket, head);
+    }),
+    onClientError: (err, socket, inFlight) => answerClientError(err, socket, inFlight?.headersSent === true, logger),
   });
+  const address = await http1.listen(listen.port, listen.host);
+  return {
+    address: { host: address.address, port: address.port },
+    close: (graceMs) => closeGracefully(http1, tracker, graceMs),
+  };
 }
 
 /**
@@ -70,7 +75,7 @@ class InFlight {
   private draining = false;
   private onIdle?: () => void;
 
-  enter(res: ServerResponse, server: Server): void {
+  enter(res: ServerResponse, server: ConnectionCloser): void {
     this.active.add(res);
     if (this.draining) res.setHeader('connection', 'close');
     res.once('close', () => {
@@ -109,9 +114,9 @@ class InFlight {
   }
 }
 
-async function closeGracefully(server: Server, tracker: InFlight, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+async function closeGracefully(http1: Http1Server, tracker: InFlight, graceMs: number): Promise<void> {
+  const closed = http1.close();
+  http1.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, graceMs);
@@ -119,7 +124,7 @@ async function closeGracefully(server: Server, tracker: InFlight, graceMs: numbe
   });
   await Promise.race([tracker.drain(), deadline]);
   clearTimeout(timer);
-  server.closeAllConnections();
+  http1.closeAllConnections();
   tracker.cutUpgraded();
   await closed;
 }

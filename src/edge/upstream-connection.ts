@@ -5,43 +5,12 @@
  * streams the body with backpressure, and hands the response to a sink as head, chunks and
  * end. Its pool (upstream-pool.ts) learns when it is free again, failed, or gone.
  */
-import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import { consumeSocket, HEAD_NO_BODY, HEAD_OK, HTTPParser, pauseReading, refreshSocketTimer, resumeReading, type Parser } from './llhttp.js';
 import { badResponse, UpstreamError } from './upstream-error.js';
 import type { OutgoingRequest } from './upstream-request.js';
-
-/** The parts of Node's HTTPParser binding this file uses. */
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close(): void;
-  consume(handle: object): void;
-  unconsume(): void;
-  [callback: number]: unknown;
-}
-interface ParserClass {
-  new (): Parser;
-  RESPONSE: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kOnExecute: number;
-}
-/** net.Socket internals a consumed socket needs: its libuv handle and its idle timer. */
-interface SocketHandle {
-  isStreamBase?: boolean;
-  reading?: boolean;
-  readStart(): number;
-  readStop(): number;
-}
-type SocketInternals = Socket & { _handle?: SocketHandle | null; _unrefTimer(): void };
-const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass };
-/** llhttp callback results: 0 = go on, 1 = this message has no body. */
-const NO_BODY = 1;
 
 export interface ResponseSink {
   /** The final response head; interim (1xx) responses never reach the sink. */
@@ -112,7 +81,7 @@ export class UpstreamConnection {
     this.socket.on('timeout', this.onTimeout);
     this.socket.on('drain', this.onDrain);
     this.setUpParser();
-    this.consumed = this.consume();
+    this.consumed = consumeSocket(this.parser, this.socket, this.onExecute);
   }
 
   get busy(): boolean {
@@ -135,12 +104,7 @@ export class UpstreamConnection {
     if (!this.paused || this.socket.destroyed) return;
     this.paused = false;
     this.socket.setTimeout(this.settings.responseTimeoutMs);
-    const handle = (this.socket as SocketInternals)._handle;
-    if (!this.consumed) this.socket.resume();
-    else if (handle && !handle.reading) {
-      handle.reading = true;
-      handle.readStart();
-    }
+    resumeReading(this.socket, this.consumed);
   }
 
   /** The client went away: the exchange is dropped without a word to the sink. */
@@ -179,49 +143,30 @@ export class UpstreamConnection {
     if (!sink || this.responded) {
       // A response nobody asked for: the connection is out of step, drop it.
       this.socket.destroy();
-      return NO_BODY;
+      return HEAD_NO_BODY;
     }
     if (upgrade) {
       this.fail(new UpstreamError('UPSTREAM_BAD_RESPONSE', 'the target switched protocols on a plain request'));
-      return NO_BODY;
+      return HEAD_NO_BODY;
     }
     if (status < 200) {
       this.interim = true;
-      return NO_BODY;
+      return HEAD_NO_BODY;
     }
     this.responded = true;
     this.keepAlive = keepAlive;
     this.idleMs = keepAliveHintMs(raw) ?? this.settings.idleTimeoutMs;
     sink.onHead(status, raw);
-    return this.request?.method === 'HEAD' ? NO_BODY : 0;
+    return this.request?.method === 'HEAD' ? HEAD_NO_BODY : HEAD_OK;
   };
 
   private readonly onBody = (chunk: Buffer): void => {
     if (this.sink && !this.sink.onData(chunk) && !this.paused) {
       this.paused = true;
       this.socket.setTimeout(0); // a slow client is not a slow target
-      this.pauseReading();
+      pauseReading(this.socket, this.consumed);
     }
   };
-
-  /** A consumed socket's stream state does not drive its handle: stop the handle itself (as node:http's server does). */
-  private pauseReading(): void {
-    const handle = (this.socket as SocketInternals)._handle;
-    if (!this.consumed) this.socket.pause();
-    else if (handle?.reading) {
-      handle.reading = false;
-      handle.readStop();
-    }
-  }
-
-  /** Hands the socket's reads to the parser when the socket has a stream handle (TCP always does). */
-  private consume(): boolean {
-    const handle = (this.socket as SocketInternals)._handle;
-    if (!handle?.isStreamBase) return false;
-    this.parser.consume(handle);
-    this.parser[HTTPParser.kOnExecute] = this.onExecute;
-    return true;
-  }
 
   private readonly onMessageComplete = (): void => {
     if (this.interim) this.interim = false;
@@ -249,7 +194,7 @@ export class UpstreamConnection {
 
   /** After the parser read from a consumed socket; no 'data' event refreshes the socket's timeout, so this does. */
   private readonly onExecute = (result: number | Error): void => {
-    (this.socket as SocketInternals)._unrefTimer();
+    refreshSocketTimer(this.socket);
     this.afterExecute(result);
   };
 
