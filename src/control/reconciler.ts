@@ -23,6 +23,13 @@ export interface ReconcilerOptions {
   drainTimeoutMs?: number;
 }
 
+/**
+ * How long a replica cut after its drain timeout may wait for the edge to finish the cut (the
+ * 504s written, the tunnels ended) before its stop signal. Cut requests end on the edge's
+ * next turn; a WebSocket that does not close gently is dropped within 2 s (edge/tunnel.ts).
+ */
+const CUT_SETTLE_MS = 3_000;
+
 export class Reconciler {
   private spec: BerthSpec | undefined;
   private desired: DesiredApp[] = [];
@@ -186,6 +193,9 @@ export class Reconciler {
       const drainMs = this.drainTimeoutOf(app);
       if (!(await this.opts.edge.drained(id, drainMs))) {
         const cut = await this.opts.edge.cut(id);
+        // The edge writes the 504s and ends the tunnels on its next turns, not within cut():
+        // the stop signal waits until it has let go, so the replica outlives every answer.
+        await this.opts.edge.drained(id, CUT_SETTLE_MS);
         this.opts.state.events.record({ app, level: 'warn', kind: 'replica.drain_timeout', message: `${id} still had ${cut} request(s) or connection(s) open after the ${drainMs}ms drain timeout: they got 504 or were closed; stopping it` });
       }
       await this.opts.driver.stop(id);

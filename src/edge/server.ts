@@ -37,9 +37,8 @@ const asNodeRequest = (req: EdgeRequest) => req as unknown as IncomingMessage;
 const asNodeResponse = (res: EdgeResponse) => res as unknown as ServerResponse;
 
 export async function startListener(listen: Listen, handler: RequestHandler, options: ListenerOptions): Promise<Listener> {
-  const tracker = new InFlight();
   const { onUpgrade, logger } = options;
-  const http1 = new Http1Server({
+  const http1: Http1Server = new Http1Server({
     maxHeaderBytes: options.maxHeaderBytes,
     headerMs: options.timeouts.headerMs,
     idleMs: options.timeouts.idleMs,
@@ -47,7 +46,7 @@ export async function startListener(listen: Listen, handler: RequestHandler, opt
     onRequest: (edgeReq, edgeRes) => {
       const req = asNodeRequest(edgeReq);
       const res = asNodeResponse(edgeRes);
-      tracker.enter(res, http1);
+      tracker.enter(res);
       watchBodyStall(req, res, options.timeouts.bodyMs, logger);
       handler(req, res);
     },
@@ -57,6 +56,7 @@ export async function startListener(listen: Listen, handler: RequestHandler, opt
     }),
     onClientError: (err, socket, inFlight) => answerClientError(err, socket, inFlight?.headersSent === true, logger),
   });
+  const tracker = new InFlight(http1);
   const address = await http1.listen(listen.port, listen.host);
   return {
     address: { host: address.address, port: address.port },
@@ -74,16 +74,24 @@ class InFlight {
   private readonly upgraded = new Set<Duplex>();
   private draining = false;
   private onIdle?: () => void;
+  /** One listener for every response (called with the response as `this`): no closure per request. */
+  private readonly onClose: (this: ServerResponse) => void;
 
-  enter(res: ServerResponse, server: ConnectionCloser): void {
+  constructor(server: ConnectionCloser) {
+    this.onClose = closeListener(this, server);
+  }
+
+  enter(res: ServerResponse): void {
     this.active.add(res);
     if (this.draining) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      this.active.delete(res);
-      if (!this.draining) return;
-      server.closeIdleConnections();
-      this.checkIdle();
-    });
+    res.on('close', this.onClose);
+  }
+
+  /** A response closed (finished or cut off). */
+  left(res: ServerResponse, server: ConnectionCloser): void {
+    if (!this.active.delete(res) || !this.draining) return;
+    server.closeIdleConnections();
+    this.checkIdle();
   }
 
   enterUpgraded(socket: Duplex): void {
@@ -112,6 +120,12 @@ class InFlight {
       this.onIdle = resolve;
     });
   }
+}
+
+function closeListener(tracker: InFlight, server: ConnectionCloser): (this: ServerResponse) => void {
+  return function onClose(this: ServerResponse) {
+    tracker.left(this, server);
+  };
 }
 
 async function closeGracefully(http1: Http1Server, tracker: InFlight, graceMs: number): Promise<void> {

@@ -119,10 +119,15 @@ export class UpstreamConnection {
     if (!this.busy) this.socket.destroy();
   }
 
-  /** Drops the connection now; an exchange in flight fails with `reason` (default: closed early). */
+  /**
+   * Drops the connection now; an exchange in flight fails with `reason` (default: closed
+   * early). With a reason the exchange fails at once, not at the socket's 'close' a turn
+   * later: a cut target's stragglers get their 504 before the caller stops the target.
+   */
   destroy(reason?: Error): void {
-    if (reason) this.socketError ??= reason;
-    this.socket.destroy();
+    if (!reason) return void this.socket.destroy();
+    this.socketError ??= reason;
+    this.fail(this.socketError);
   }
 
   private setUpParser(): void {

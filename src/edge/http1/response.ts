@@ -135,7 +135,7 @@ export class EdgeResponse extends Stream {
     const given = reason === undefined ? reasonOrHeaders : maybeHeaders;
     this.statusCode = status;
     this.statusMessage = reason ?? STATUS_CODES[status] ?? 'unknown';
-    this.head = this.buildHead(this.collect(given as OutgoingHttpHeaders | HeaderValue[] | undefined));
+    this.head = this.buildHead(given as OutgoingHttpHeaders | HeaderValue[] | undefined);
     return this;
   }
 
@@ -207,51 +207,34 @@ export class EdgeResponse extends Stream {
     this.emit('close');
   }
 
-  private collect(given: OutgoingHttpHeaders | HeaderValue[] | undefined): [string, HeaderValue][] {
-    const out: [string, HeaderValue][] = [];
-    const named = new Set<string>();
+  /** The head from `given` (object or flat list) and the fields set before, which `given` overrides by name. */
+  private buildHead(given: OutgoingHttpHeaders | HeaderValue[] | undefined): string {
+    const status = this.statusCode;
+    this.hasBody = this.req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
+    const lines = new HeadLines(`HTTP/1.1 ${status} ${this.statusMessage}\r\n`);
     if (Array.isArray(given)) {
-      for (let i = 0; i + 1 < given.length; i += 2) out.push([String(given[i]), given[i + 1] as HeaderValue]);
+      for (let i = 0; i + 1 < given.length; i += 2) lines.add(String(given[i]), given[i + 1] as HeaderValue);
     } else if (given) {
       for (const name in given) {
         const value = given[name];
-        if (value === undefined) continue;
-        out.push([name, value]);
-        if (this.fields) named.add(name.toLowerCase());
+        if (value !== undefined) lines.add(name, value);
       }
     }
     if (this.fields) {
-      for (const [key, pair] of this.fields) if (!named.has(key)) out.push(pair);
+      const named = given && !Array.isArray(given) ? given : undefined;
+      for (const [key, [name, value]] of this.fields) if (named?.[key] === undefined) lines.add(name, value);
     }
-    return out;
+    return this.frame(lines);
   }
 
-  private buildHead(headers: [string, HeaderValue][]): string {
-    const status = this.statusCode;
-    this.hasBody = this.req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
-    let head = `HTTP/1.1 ${status} ${this.statusMessage}\r\n`;
-    let length = false;
-    let coding = false;
-    let date = false;
-    let connection = false;
-    for (const [name, value] of headers) {
-      validateHeader(name, value);
-      const lower = name.length >= 4 && name.length <= 17 ? name.toLowerCase() : '';
-      if (lower === 'content-length') length = true;
-      else if (lower === 'transfer-encoding') {
-        coding = true;
-        this.chunked = /(?:^|,)\s*chunked\s*$/i.test(String(value));
-      } else if (lower === 'date') date = true;
-      else if (lower === 'connection') {
-        connection = true;
-        if (/(?:^|,)\s*close\s*(?:,|$)/i.test(String(value))) this.last = true;
-      }
-      if (Array.isArray(value)) for (const item of value) head += `${name}: ${item}\r\n`;
-      else head += `${name}: ${value as string | number}\r\n`;
-    }
-    if (!date) head += `Date: ${httpDate()}\r\n`;
+  /** Date, framing and Connection after the given lines, as node:http adds them. */
+  private frame(lines: HeadLines): string {
+    let head = lines.text;
+    if (lines.connectionClose) this.last = true;
+    if (lines.coding) this.chunked = lines.chunked;
+    if (!lines.date) head += `Date: ${httpDate()}\r\n`;
     const http11 = this.req.httpVersionMajor === 1 && this.req.httpVersionMinor === 1;
-    if (!length && !coding && this.hasBody) {
+    if (!lines.length && !lines.coding && this.hasBody) {
       if (http11) {
         this.chunked = true;
         head += 'Transfer-Encoding: chunked\r\n';
@@ -259,7 +242,7 @@ export class EdgeResponse extends Stream {
         this.last = true; // HTTP/1.0 without a length: the body ends with the connection
       }
     }
-    if (!connection) {
+    if (!lines.connection) {
       if (this.last) head += 'Connection: close\r\n';
       else head += `Connection: keep-alive\r\nKeep-Alive: timeout=${this.owner.keepAliveSeconds}\r\n`;
     }
@@ -345,6 +328,37 @@ export class EdgeResponse extends Stream {
   }
 }
 
+/** Header lines being written, with the facts framing needs. */
+class HeadLines {
+  length = false;
+  coding = false;
+  chunked = false;
+  date = false;
+  connection = false;
+  connectionClose = false;
+
+  constructor(public text: string) {}
+
+  add(name: string, value: HeaderValue): void {
+    validateHeader(name, value);
+    if (name.length >= 4 && name.length <= 17) this.note(name.toLowerCase(), value);
+    if (Array.isArray(value)) for (const item of value) this.text += `${name}: ${item}\r\n`;
+    else this.text += `${name}: ${value as string | number}\r\n`;
+  }
+
+  private note(lower: string, value: HeaderValue): void {
+    if (lower === 'content-length') this.length = true;
+    else if (lower === 'transfer-encoding') {
+      this.coding = true;
+      this.chunked = /(?:^|,)\s*chunked\s*$/i.test(String(value));
+    } else if (lower === 'date') this.date = true;
+    else if (lower === 'connection') {
+      this.connection = true;
+      if (/(?:^|,)\s*close\s*(?:,|$)/i.test(String(value))) this.connectionClose = true;
+    }
+  }
+}
+
 /** Strings (the head, chunk framing) and at most one Buffer up to JOIN_LIMIT as one Buffer; undefined when it does not pay. */
 function join(parts: (string | Buffer)[]): Buffer | string | undefined {
   if (parts.length === 1) return parts[0];
@@ -375,11 +389,20 @@ function toBuffer(chunk: string | Uint8Array, encoding: BufferEncoding | undefin
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/** Names seen valid already: the same few names come back on every response. */
+const validNames = new Set<string>();
+const VALID_NAMES_KEPT = 1_000;
+
 function validateHeader(name: string, value: HeaderValue): void {
-  if (!TOKEN.test(name)) throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: 'ERR_INVALID_HTTP_TOKEN' });
+  if (!validNames.has(name)) validateName(name);
   if (Array.isArray(value)) {
     for (const item of value) validateValue(name, item);
   } else validateValue(name, value);
+}
+
+function validateName(name: string): void {
+  if (!TOKEN.test(name)) throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: 'ERR_INVALID_HTTP_TOKEN' });
+  if (validNames.size < VALID_NAMES_KEPT) validNames.add(name);
 }
 
 function validateValue(name: string, value: unknown): void {
