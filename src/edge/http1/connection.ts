@@ -158,8 +158,8 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     const target = url ?? this.takeUrl();
     const method = METHODS[methodIndex] ?? 'GET';
     const req = new EdgeRequest(this, method, target, headers, major, minor, upgrade);
-    if (method === 'PRI' || method === 'CONNECT') {
-      this.socket.destroy(); // an HTTP/2 preface, or a tunnel the edge does not offer
+    if (method === 'CONNECT') {
+      this.socket.destroy(); // a tunnel the edge does not offer (an HTTP/2 preface is a parse error)
       return HEAD_OK;
     }
     if (upgrade && this.hooks.onUpgrade) {
