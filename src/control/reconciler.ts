@@ -24,9 +24,9 @@ export interface ReconcilerOptions {
 }
 
 /**
- * How long a replica cut after its drain timeout may wait for the edge to finish the cut (the
- * 504s written, the tunnels ended) before its stop signal. Cut requests end on the edge's
- * next turn; a WebSocket that does not close gently is dropped within 2 s (edge/tunnel.ts).
+ * How long a replica cut after its drain timeout may wait for the edge to finish the cut (its
+ * tunnels ended) before its stop signal: a WebSocket that does not close gently is dropped
+ * within 2 s (edge/tunnel.ts).
  */
 const CUT_SETTLE_MS = 3_000;
 
@@ -193,8 +193,8 @@ export class Reconciler {
       const drainMs = this.drainTimeoutOf(app);
       if (!(await this.opts.edge.drained(id, drainMs))) {
         const cut = await this.opts.edge.cut(id);
-        // The edge writes the 504s and ends the tunnels on its next turns, not within cut():
-        // the stop signal waits until it has let go, so the replica outlives every answer.
+        // cut() writes the 504s at once, but a cut WebSocket ends only once its close frames
+        // are through (or after 2 s): the stop signal waits until the edge has let go.
         await this.opts.edge.drained(id, CUT_SETTLE_MS);
         this.opts.state.events.record({ app, level: 'warn', kind: 'replica.drain_timeout', message: `${id} still had ${cut} request(s) or connection(s) open after the ${drainMs}ms drain timeout: they got 504 or were closed; stopping it` });
       }

@@ -182,3 +182,18 @@ test('a response header with a line break is refused by writeHead, as node:http 
   assert.match(reply, /^HTTP\/1\.1 502 /);
   assert.doesNotMatch(reply, /x-injected/);
 });
+
+test('a body that stalls behind a pipelined request still trips its own stall timer', { timeout: 10_000 }, async () => {
+  handler = (req, res) => {
+    // As listener-limits.ts's watchBodyStall: armed per request, cleared when its body ends.
+    req.setTimeout(100, () => res.writeHead(408, { 'content-length': 7, connection: 'close' }).end('stalled'));
+    req.once('end', () => {
+      req.setTimeout(0);
+      res.end(`read ${req.url}`);
+    });
+    req.resume();
+  };
+  const reply = await exchange('POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nokPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+  assert.match(reply, /read \/a/);
+  assert.match(reply, /HTTP\/1\.1 408 [\s\S]*stalled$/);
+});

@@ -121,7 +121,8 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     this.updateReading();
   }
 
-  watchBody(ms: number, onStall: (() => void) | undefined): void {
+  watchBody(req: EdgeRequest, ms: number, onStall: (() => void) | undefined): void {
+    if (req !== this.reading) return; // its body is complete (or gone): nothing left to stall
     this.stallMs = ms;
     this.onStall = ms > 0 ? onStall : undefined;
     this.bodyDeadline = ms > 0 ? performance.now() + ms : 0;
@@ -157,11 +158,11 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     const headers = rawHeaders ?? this.takeHeaderParts();
     const target = url ?? this.takeUrl();
     const method = METHODS[methodIndex] ?? 'GET';
-    const req = new EdgeRequest(this, method, target, headers, major, minor, upgrade);
     if (method === 'CONNECT') {
       this.socket.destroy(); // a tunnel the edge does not offer (an HTTP/2 preface is a parse error)
       return HEAD_OK;
     }
+    const req = new EdgeRequest(this, method, target, headers, major, minor, upgrade);
     if (upgrade && this.hooks.onUpgrade) {
       this.upgrading = req;
       return HEAD_UPGRADE;
@@ -207,33 +208,33 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
     if (this.queue.length === 0 && !this.begun) this.idleDeadline = performance.now() + this.limits.idleMs;
   };
 
+  /** After llhttp read the socket itself (consume). */
+  private readonly onExecute = (result: number | Error): void => {
+    this.afterRead(result, undefined);
+  };
+
+  /** A socket without a stream handle (not TCP, nor a pipe) is read through 'data' events. */
+  private readonly onData = (data: Buffer): void => {
+    this.afterRead(this.parser.execute(data), data);
+  };
+
   /**
    * After each read. A head begun and not complete starts the head deadline (llhttp's
    * headersCompleted() turns false when a message begins; a callback per message begin would
-   * cost a call into JavaScript per request).
+   * cost a call into JavaScript per request). `read` is the bytes just parsed, when not consumed.
    */
-  private readonly onExecute = (result: number | Error): void => {
-    if (result instanceof Error) {
-      this.fail(clientError(result as ParseError));
-      return;
-    }
+  private afterRead(result: number | Error, read: Buffer | undefined): void {
+    if (result instanceof Error) return this.fail(clientError(result as ParseError));
     if (result > 0 && !this.parser.headersCompleted()) this.beginHead();
-    if (this.upgrading) this.handOver(this.upgrading, this.parser.getCurrentBuffer().subarray(result));
-  };
+    if (this.upgrading) this.handOver(this.upgrading, (read ?? this.parser.getCurrentBuffer()).subarray(result));
+  }
 
-  /** A socket without a stream handle (never TCP) is read through 'data' events. */
-  private readonly onData = (data: Buffer): void => {
-    const result = this.parser.execute(data);
-    if (result instanceof Error) this.fail(clientError(result as ParseError));
-    else if (result > 0 && !this.parser.headersCompleted()) this.beginHead();
-    if (this.upgrading && typeof result === 'number') this.handOver(this.upgrading, data.subarray(result));
-  };
-
+  /** The head deadline runs from a message's first byte, or from the connection for its first message. */
   private beginHead(): void {
     this.idleDeadline = 0;
     if (this.begun) return;
     this.begun = true;
-    this.headDeadline = performance.now() + this.limits.headerMs;
+    if (this.headDeadline === 0) this.headDeadline = performance.now() + this.limits.headerMs;
   }
 
   /** An upgrade request is complete: the socket and the bytes after its head leave this connection. */

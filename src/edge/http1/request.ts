@@ -13,13 +13,12 @@ export interface RequestOwner {
   readonly socket: Socket;
   /** The body's reader wants more: read the socket again. */
   resumeBody(): void;
-  /** Arms (ms > 0) or clears the stall timer of the body being read. */
-  watchBody(ms: number, onStall: (() => void) | undefined): void;
+  /** Arms (ms > 0) or clears the stall timer of `req`'s body, while it is the body being read. */
+  watchBody(req: EdgeRequest, ms: number, onStall: (() => void) | undefined): void;
 }
 
 export class EdgeRequest extends Readable {
   complete = false;
-  aborted = false;
   readonly httpVersion: string;
   private parsed?: IncomingHttpHeaders;
 
@@ -52,7 +51,7 @@ export class EdgeRequest extends Readable {
 
   /** The body-stall limit: `onStall` runs when no byte arrives for `ms` before the body is complete; 0 clears it. */
   setTimeout(ms: number, onStall?: () => void): this {
-    this.owner.watchBody(this.complete ? 0 : ms, onStall);
+    this.owner.watchBody(this, ms, onStall);
     return this;
   }
 
@@ -61,13 +60,9 @@ export class EdgeRequest extends Readable {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.complete) {
-      this.aborted = true;
-      this.emit('aborted');
-    }
-    // A client that goes away mid-body ends it with 'aborted' and 'close' (the connection
-    // destroys it without an error): its reader learns of it from the response's 'close'
-    // too, and an 'error' emitted a tick later could find its listener gone.
+    // A client that goes away mid-body ends it with 'close' alone (the connection destroys
+    // it without an error): its reader learns of it from the response's 'close' too, and an
+    // 'error' emitted a tick later could find its listener gone.
     callback(err && this.listenerCount('error') > 0 ? err : null);
   }
 }

@@ -78,10 +78,6 @@ export class EdgeResponse extends Stream {
     return this.head !== undefined;
   }
 
-  get finished(): boolean {
-    return this.writableEnded;
-  }
-
   get writableNeedDrain(): boolean {
     return this.needDrain;
   }
@@ -119,12 +115,6 @@ export class EdgeResponse extends Stream {
 
   getHeaderNames(): string[] {
     return this.fields ? [...this.fields.keys()] : [];
-  }
-
-  getHeaders(): OutgoingHttpHeaders {
-    const out: OutgoingHttpHeaders = {};
-    if (this.fields) for (const [key, [, value]] of this.fields) out[key] = value as OutgoingHttpHeaders[string];
-    return out;
   }
 
   /** `headers`: an object, or a flat [name, value, …] list as node:http takes it. */

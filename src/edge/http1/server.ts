@@ -20,7 +20,7 @@ export class Http1Server {
   private readonly sweep: NodeJS.Timeout;
   private readonly hooks: ConnectionHooks;
 
-  constructor(private readonly options: Http1ServerOptions) {
+  constructor(options: Http1ServerOptions) {
     this.hooks = {
       onRequest: options.onRequest,
       onUpgrade: options.onUpgrade,

@@ -9,7 +9,7 @@
  *   …waiting out the restart delay (desired `ready`)  → backoff
  *   no task wanted any more, the last one ended       → crashloop: the restart policy gave up
  */
-import type { ReplicaExit, ReplicaState } from '../driver.js';
+import type { ReplicaExit, ReplicaState, ReplicaStatus } from '../driver.js';
 import type { Task } from './task-schema.js';
 
 export interface ViewOptions {
@@ -32,15 +32,8 @@ export interface ViewOptions {
 /** Besides the restart delay: time for Swarm to create the replacement and for us to see it. */
 const REPLACEMENT_GRACE_MS = 5_000;
 
-export interface TaskView {
-  state: ReplicaState;
-  host: string;
-  port: number;
-  pid?: number;
-  startedAt?: number;
-  restarts: number;
-  lastExit?: ReplicaExit;
-  reason?: string;
+/** The part of a replica's status its tasks tell, and which task and container it is now. */
+export interface TaskView extends Pick<ReplicaStatus, 'state' | 'host' | 'port' | 'pid' | 'startedAt' | 'restarts' | 'lastExit' | 'reason'> {
   taskId?: string;
   containerId?: string;
   nodeId?: string;
