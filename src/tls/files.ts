@@ -38,8 +38,11 @@ export class FileCertificates implements CertificateSource {
 
 /** Reads and checks one certificate/key pair of PEM files; throws a SPEC.INVALID BerthError. */
 export async function loadCertificateFile(file: CertificateFile, now = new Date()): Promise<Certificate> {
-  const [certPem, keyPem] = await Promise.all([readPem(file.cert, file), readPem(file.key, file)]);
-  return certificateFromPem({ certPem, keyPem }, file, now);
+  // Both read at once; when both fail the cert's error is the one reported, whichever failed first.
+  const [cert, key] = await Promise.allSettled([readPem(file.cert, file), readPem(file.key, file)]);
+  if (cert.status === 'rejected') throw cert.reason;
+  if (key.status === 'rejected') throw key.reason;
+  return certificateFromPem({ certPem: cert.value, keyPem: key.value }, file, now);
 }
 
 async function readPem(path: string, file: CertificateFile): Promise<string> {

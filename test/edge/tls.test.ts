@@ -214,6 +214,12 @@ describe('certificate files with problems', () => {
     assert.match((await problem(bare.cert, bare.key)).message, /names no DNS host in its subjectAltName/);
   });
 
+  it('names the certificate file when neither file of a pair exists, however the reads finish', async () => {
+    for (let i = 0; i < 20; i += 1) {
+      assert.match((await problem(join(dir, 'gone.crt'), join(dir, 'gone.key'))).message, /cert file .*gone\.crt does not exist/);
+    }
+  });
+
   it('keeps the good files serving when one is bad, and reports the bad one', async () => {
     const good = writePair(dir, 'fine', await selfSigned({ cn: 'fine', dns: ['fine.test'] }));
     const store = new CertificateStore();
