@@ -2,7 +2,8 @@
 // A quick A/B loop for the edge's hot path: the backend, Berth's edge (from src/ through tsx, so
 // no build is needed) and optionally nginx, each measured with one wrk run of a few seconds per
 // round. Besides req/s it reports the edge's CPU time per request (utime + stime from /proc over
-// the wrk run, divided by the requests served), which moves far less with other load than req/s.
+// the wrk run, divided by the requests served, and the user part alone), which moves far less
+// with other load than req/s.
 // Usage: node bench/edge/quick.mjs [--seconds N] [--rounds N] [--path /small] [--nginx]
 //          [--base DIR] [--prof DIR] [--access-log] [--dist] [--lean]
 //   --rounds N      runs the variants N times, interleaved, and prints best/median per variant
@@ -54,20 +55,24 @@ function edgeArgs(port, backendPort, fromSrc) {
   return [...prof, ...loader, join(HERE, 'berth-edge.mjs'), String(port), String(backendPort)];
 }
 
-/** CPU seconds (user + system) a process and its children have used so far. */
+/** CPU seconds a process and its children have used so far: user and system. */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+  const user = (Number(fields[11]) + Number(fields[13])) / CLOCK_TICKS_PER_S;
+  const system = (Number(fields[12]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+  return { user, system };
 }
 
 async function measure(name, port, pid, tools) {
   await until200(port, opts.path, { timeoutMs: 15_000 });
   await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, 1);
-  const cpuBefore = cpuSeconds(pid);
+  const before = cpuSeconds(pid);
   const r = await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, SECONDS);
-  r.cpuUsPerReq = ((cpuSeconds(pid) - cpuBefore) * 1e6) / r.requests;
+  const after = cpuSeconds(pid);
+  r.userUsPerReq = ((after.user - before.user) * 1e6) / r.requests;
+  r.cpuUsPerReq = r.userUsPerReq + ((after.system - before.system) * 1e6) / r.requests;
   const extra = [r.socketErrors && `socket errors: ${r.socketErrors}`, r.non2xx && `non-2xx: ${r.non2xx}`].filter(Boolean).join(', ');
-  console.log(`${name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.cpuUsPerReq.toFixed(1)} µs/req ${extra}`);
+  console.log(`${name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.cpuUsPerReq.toFixed(1)} µs/req (user ${r.userUsPerReq.toFixed(1)}) ${extra}`);
   return r;
 }
 
@@ -102,11 +107,11 @@ function variants() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function summary(results) {
-  console.log('\nvariant         best req/s  median req/s  CPU µs/req (min / median)  p99 median');
+  console.log('\nvariant         best req/s  median req/s  CPU µs/req (min / median)  user µs/req (median)  p99 median');
   for (const [name, runs] of Object.entries(results)) {
     const rps = runs.map((r) => r.rps);
     const cpu = runs.map((r) => r.cpuUsPerReq);
-    console.log(`${name.padEnd(15)} ${String(Math.round(Math.max(...rps))).padStart(10)}  ${String(Math.round(median(rps))).padStart(12)}  ${Math.min(...cpu).toFixed(1).padStart(12)} / ${median(cpu).toFixed(1)}  ${median(runs.map((r) => r.p99Ms)).toFixed(2)} ms`);
+    console.log(`${name.padEnd(15)} ${String(Math.round(Math.max(...rps))).padStart(10)}  ${String(Math.round(median(rps))).padStart(12)}  ${Math.min(...cpu).toFixed(1).padStart(12)} / ${median(cpu).toFixed(1)}  ${median(runs.map((r) => r.userUsPerReq)).toFixed(1).padStart(20)}  ${median(runs.map((r) => r.p99Ms)).toFixed(2)} ms`);
   }
 }
 

@@ -18,6 +18,7 @@ import type { CertificateStore } from '../tls/store.js';
 import type { RequestHandler } from './handler.js';
 import { authorityProblem, EdgeHttp2Request, EdgeHttp2Response } from './http2-compat.js';
 import { answerClientErrors, serverOptions, watchBodyStall } from './listener-limits.js';
+import { LiveList } from './live-list.js';
 import type { Listener, ListenerOptions } from './server.js';
 
 export interface HttpsListenerOptions extends ListenerOptions {
@@ -120,7 +121,8 @@ function bind(server: Http2SecureServer, listen: Listen): Promise<void> {
 class SecureConnections {
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly sockets = new Set<TLSSocket>();
-  private readonly active = new Set<ServerResponse>();
+  /** Not a Set: a long-lived set churned per request keeps garbage alive (live-list.ts). */
+  private readonly active = new LiveList<ServerResponse>();
   private draining = false;
   private onIdle?: () => void;
 
@@ -139,10 +141,10 @@ class SecureConnections {
   }
 
   enter(res: ServerResponse): void {
-    this.active.add(res);
+    const entry = this.active.add(res);
     if (this.draining) res.setHeader('connection', 'close');
     res.once('close', () => {
-      this.active.delete(res);
+      this.active.delete(entry);
       if (!this.draining) return;
       this.closeIdleHttp1();
       if (this.active.size === 0) this.onIdle?.();
@@ -153,7 +155,7 @@ class SecureConnections {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.draining = true;
     for (const session of this.sessions) session.close();
-    for (const res of this.active) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const res of this.active.values()) if (!res.headersSent) res.setHeader('connection', 'close');
     this.closeIdleHttp1();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {

@@ -28,6 +28,8 @@ export interface Listener {
 
 /** What a graceful close needs from a server. */
 export interface ConnectionCloser {
+  /** Responses whose head is not written yet announce Connection: close. */
+  drain(): void;
   closeIdleConnections(): void;
   closeAllConnections(): void;
 }
@@ -65,32 +67,34 @@ export async function startListener(listen: Listen, handler: RequestHandler, opt
 }
 
 /**
- * Tracks responses in flight, and upgraded connections (WebSockets) until they close. Once
- * draining, responses not yet started announce `Connection: close`, and each connection is
- * closed as soon as it goes idle; upgraded ones left at the deadline are cut.
+ * Counts responses in flight, and tracks upgraded connections (WebSockets) until they close.
+ * Once draining, the server has responses not yet started announce `Connection: close`, and
+ * each connection is closed as soon as it goes idle; upgraded ones left at the deadline are
+ * cut. A count, not a set of responses: a long-lived set churned per request keeps garbage
+ * alive (live-list.ts).
  */
 class InFlight {
-  private readonly active = new Set<ServerResponse>();
+  private active = 0;
   private readonly upgraded = new Set<Duplex>();
   private draining = false;
   private onIdle?: () => void;
-  /** One listener for every response (called with the response as `this`): no closure per request. */
-  private readonly onClose: (this: ServerResponse) => void;
+  /** One listener for every response: no closure per request. */
+  private readonly onClose: () => void;
 
-  constructor(server: ConnectionCloser) {
-    this.onClose = closeListener(this, server);
+  constructor(private readonly server: ConnectionCloser) {
+    this.onClose = () => this.left();
   }
 
   enter(res: ServerResponse): void {
-    this.active.add(res);
-    if (this.draining) res.setHeader('connection', 'close');
+    this.active++;
     res.on('close', this.onClose);
   }
 
   /** A response closed (finished or cut off). */
-  left(res: ServerResponse, server: ConnectionCloser): void {
-    if (!this.active.delete(res) || !this.draining) return;
-    server.closeIdleConnections();
+  private left(): void {
+    this.active--;
+    if (!this.draining) return;
+    this.server.closeIdleConnections();
     this.checkIdle();
   }
 
@@ -108,24 +112,18 @@ class InFlight {
   }
 
   private checkIdle(): void {
-    if (this.active.size === 0 && this.upgraded.size === 0) this.onIdle?.();
+    if (this.active === 0 && this.upgraded.size === 0) this.onIdle?.();
   }
 
   /** Resolves once no request is in flight. */
   drain(): Promise<void> {
     this.draining = true;
-    for (const res of this.active) if (!res.headersSent) res.setHeader('connection', 'close');
-    if (this.active.size === 0 && this.upgraded.size === 0) return Promise.resolve();
+    this.server.drain();
+    if (this.active === 0 && this.upgraded.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.onIdle = resolve;
     });
   }
-}
-
-function closeListener(tracker: InFlight, server: ConnectionCloser): (this: ServerResponse) => void {
-  return function onClose(this: ServerResponse) {
-    tracker.left(this, server);
-  };
 }
 
 async function closeGracefully(http1: Http1Server, tracker: InFlight, graceMs: number): Promise<void> {

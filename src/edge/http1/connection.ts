@@ -12,6 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { LiveEntry } from '../live-list.js';
 import { consumeSocket, HEAD_OK, HEAD_UPGRADE, HTTPParser, METHODS, pauseReading, resumeReading, type ParseError, type Parser } from '../llhttp.js';
 import { EdgeRequest, type RequestOwner } from './request.js';
 import { EdgeResponse, type ResponseOwner } from './response.js';
@@ -33,6 +34,12 @@ export interface ConnectionHooks {
   onClientError(err: ClientError, socket: Socket, inFlight: EdgeResponse | undefined): void;
   /** The connection is gone or handed over. */
   onGone(conn: Http1Connection): void;
+}
+
+/** What the server tells its connections. */
+export interface ServerState {
+  /** Closing: responses not started yet announce Connection: close. */
+  readonly draining: boolean;
 }
 
 /** Responses allowed to wait behind the current one before reading stops. */
@@ -63,11 +70,14 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
   private gone = false;
   /** A message's first byte came and its head is not complete yet. */
   private begun = false;
+  /** The server's record of this connection (server.ts). */
+  listing: LiveEntry<Http1Connection> | undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly limits: ConnectionLimits,
     private readonly hooks: ConnectionHooks,
+    private readonly server: ServerState = { draining: false },
   ) {
     this.keepAliveSeconds = Math.max(1, Math.floor(limits.idleMs / 1000));
     const parser = this.parser;
@@ -90,6 +100,10 @@ export class Http1Connection implements RequestOwner, ResponseOwner {
   /** No request in flight and no message begun: closing it loses nothing. */
   get idle(): boolean {
     return this.queue.length === 0 && !this.begun && this.reading === undefined;
+  }
+
+  get closing(): boolean {
+    return this.server.draining;
   }
 
   isCurrent(res: EdgeResponse): boolean {

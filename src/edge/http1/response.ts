@@ -21,6 +21,8 @@ export interface ResponseOwner {
   readonly socket: Socket;
   /** Seconds a keep-alive connection may idle (the Keep-Alive header). */
   readonly keepAliveSeconds: number;
+  /** The server is closing: a head written now closes the connection. */
+  readonly closing: boolean;
   /** Whether `res` is first in line, so its bytes may go to the socket now. */
   isCurrent(res: EdgeResponse): boolean;
   /** The last byte of `res` went to the socket. */
@@ -220,7 +222,7 @@ export class EdgeResponse extends Stream {
   /** Date, framing and Connection after the given lines, as node:http adds them. */
   private frame(lines: HeadLines): string {
     let head = lines.text;
-    if (lines.connectionClose) this.last = true;
+    if (lines.connectionClose || this.owner.closing) this.last = true;
     if (lines.coding) this.chunked = lines.chunked;
     if (!lines.date) head += `Date: ${httpDate()}\r\n`;
     const http11 = this.req.httpVersionMajor === 1 && this.req.httpVersionMinor === 1;

@@ -7,6 +7,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { LiveList } from '../live-list.js';
 import { Http1Connection, type ConnectionHooks, type ConnectionLimits } from './connection.js';
 
 export interface Http1ServerOptions extends ConnectionLimits, Omit<ConnectionHooks, 'onGone'> {
@@ -16,20 +17,23 @@ export interface Http1ServerOptions extends ConnectionLimits, Omit<ConnectionHoo
 
 export class Http1Server {
   readonly server: Server;
-  private readonly connections = new Set<Http1Connection>();
+  private readonly connections = new LiveList<Http1Connection>();
   private readonly sweep: NodeJS.Timeout;
   private readonly hooks: ConnectionHooks;
+  /** Set by drain(); connections read it when a response's head is written. */
+  private readonly state = { draining: false };
 
   constructor(options: Http1ServerOptions) {
     this.hooks = {
       onRequest: options.onRequest,
       onUpgrade: options.onUpgrade,
       onClientError: options.onClientError,
-      onGone: (conn) => void this.connections.delete(conn),
+      onGone: (conn) => this.forget(conn),
     };
     // Half-open: a client that shuts its side after a request still gets the answer.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
-      this.connections.add(new Http1Connection(socket, options, this.hooks));
+      const conn = new Http1Connection(socket, options, this.hooks, this.state);
+      conn.listing = this.connections.add(conn);
     });
     this.sweep = setInterval(() => this.checkDeadlines(), options.sweepMs);
     this.sweep.unref();
@@ -53,17 +57,27 @@ export class Http1Server {
     }));
   }
 
+  /** From now on every response whose head is not written yet closes its connection (Connection: close). */
+  drain(): void {
+    this.state.draining = true;
+  }
+
   /** Closes the connections with nothing in flight (no request, no head begun). */
   closeIdleConnections(): void {
-    for (const conn of this.connections) if (conn.idle) conn.socket.destroy();
+    for (const conn of this.connections.values()) if (conn.idle) conn.socket.destroy();
   }
 
   closeAllConnections(): void {
-    for (const conn of this.connections) conn.socket.destroy();
+    for (const conn of this.connections.values()) conn.socket.destroy();
+  }
+
+  private forget(conn: Http1Connection): void {
+    if (conn.listing) this.connections.delete(conn.listing);
+    conn.listing = undefined;
   }
 
   private checkDeadlines(): void {
     const now = performance.now();
-    for (const conn of this.connections) conn.checkDeadlines(now);
+    for (const conn of this.connections.values()) conn.checkDeadlines(now);
   }
 }
