@@ -26,6 +26,8 @@ export interface Exchange {
   target?: string;
   /** The matched route's policy, set once routed (headers.ts reads it for every response). */
   policy?: RoutePolicy;
+  /** The user basic auth admitted (guards/pipeline.ts); the app gets it as X-Forwarded-User. */
+  user?: string;
   /** What the proxy forwards instead of `req` when set: a chunked body counted against the route's limit (limits.ts). */
   body?: Readable;
 }

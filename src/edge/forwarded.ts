@@ -9,13 +9,16 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 type HeaderValue = string | string[] | undefined;
 
 /** RFC 9110 §7.6.1 plus the legacy Proxy-Connection. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
   'te', 'trailer', 'transfer-encoding', 'upgrade',
 ]);
 
-/** Request headers the edge sets itself (Expect was already answered by the listener). */
-const REPLACED_ON_REQUEST = new Set(['expect', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id']);
+/**
+ * Request headers the edge sets itself (Expect was already answered by the listener);
+ * X-Forwarded-User names the user basic auth admitted, never what a client claims.
+ */
+export const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set(['expect', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id', 'x-forwarded-user']);
 
 export interface ForwardInfo {
   /** Who the client is: the socket peer, or from X-Forwarded-For when the peer is a trusted proxy. */
@@ -24,6 +27,8 @@ export interface ForwardInfo {
   peerIp: string;
   proto: 'http' | 'https';
   requestId: string;
+  /** The user basic auth admitted: sent as X-Forwarded-User, and the credentials are not. */
+  user?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -77,6 +82,7 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, info: Forwar
     const value = headers[name];
     // `:method`, `:path`, … (HTTP/2 pseudo-headers) never reach an upstream.
     if (value === undefined || name.charCodeAt(0) === 58 || isHopByHop(name, tokens) || REPLACED_ON_REQUEST.has(name)) continue;
+    if (name === 'authorization' && info.user !== undefined) continue;
     out[name] = value;
   }
   // Like Caddy: a chain from an untrusted peer is dropped (an app reading its first entry
@@ -87,6 +93,7 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, info: Forwar
   if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
   out['x-real-ip'] = info.clientIp;
   out['x-request-id'] = info.requestId;
+  if (info.user !== undefined) out['x-forwarded-user'] = info.user;
   return out;
 }
 
@@ -107,7 +114,7 @@ export function forwardResponseHeaders(headers: Record<string, HeaderValue>, req
  * gives it): names in lower case, repeated headers kept as arrays.
  */
 export function forwardRawResponseHeaders(raw: readonly string[], requestId: string): OutgoingHttpHeaders {
-  const tokens = connectionTokens(rawValue(raw, 'connection'));
+  const tokens = connectionTokensOf(raw);
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
@@ -120,6 +127,11 @@ export function forwardRawResponseHeaders(raw: readonly string[], requestId: str
   }
   out['x-request-id'] = requestId;
   return out;
+}
+
+/** The extra hop-by-hop names a raw header list's Connection headers name, if any. */
+export function connectionTokensOf(raw: readonly string[]): Set<string> | undefined {
+  return connectionTokens(rawValue(raw, 'connection'));
 }
 
 function rawValue(raw: readonly string[], lowerName: string): HeaderValue {

@@ -9,31 +9,55 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { defaultRoutePolicy, PROTECTED_REQUEST_HEADERS, PROTECTED_RESPONSE_HEADERS } from '../spec/defaults.js';
 import type { HeaderEdits, ResponseHeaderEdits } from '../spec/model.js';
 import type { Exchange } from './exchange.js';
+import { isSafeHeader } from './upstream-request.js';
 
 /** Responses written before any route matched (unknown host or path) get the default preset. */
 const UNROUTED: ResponseHeaderEdits = defaultRoutePolicy().responseHeaders;
 
 /** A route's response edits as ready lists, protected names already left out. */
-interface ResponsePlan {
+export interface ResponsePlan {
   defaults: [string, string][];
   set: [string, string][];
   remove: string[];
+  /** For writing in one pass (raw-heads.ts): the defaults neither set nor removed, by position. */
+  onlyDefaults: [string, string][];
+  defaultIndex: ReadonlyMap<string, number>;
+  /** Names whose lines from the app are dropped: set, removed, or the request id. */
+  replaced: ReadonlySet<string>;
+  /** Every name and value can be written as is (CR, LF or NUL would split the head). */
+  safe: boolean;
 }
 
 /** Built once per policy object (snapshots replace policies, they never mutate them). */
 const plans = new WeakMap<ResponseHeaderEdits, ResponsePlan>();
+/** The one-pass writer marks present defaults in a 32-bit mask. */
+const MAX_ONE_PASS_DEFAULTS = 31;
 
 function planOf(edits: ResponseHeaderEdits): ResponsePlan {
   let plan = plans.get(edits);
   if (plan) return plan;
   const editable = (name: string) => !PROTECTED_RESPONSE_HEADERS.has(name);
+  const defaults = Object.entries(edits.defaults).filter(([name]) => editable(name));
+  const set = Object.entries(edits.set).filter(([name]) => editable(name));
+  const remove = edits.remove.filter(editable);
+  const replaced = new Set([...set.map(([name]) => name), ...remove, 'x-request-id']);
+  const onlyDefaults = defaults.filter(([name]) => !replaced.has(name));
   plan = {
-    defaults: Object.entries(edits.defaults).filter(([name]) => editable(name)),
-    set: Object.entries(edits.set).filter(([name]) => editable(name)),
-    remove: edits.remove.filter(editable),
+    defaults,
+    set,
+    remove,
+    onlyDefaults,
+    defaultIndex: new Map(onlyDefaults.map(([name], index) => [name, index])),
+    replaced,
+    safe: onlyDefaults.length <= MAX_ONE_PASS_DEFAULTS && [...defaults, ...set].every(([name, value]) => isSafeHeader(name, value)),
   };
   plans.set(edits, plan);
   return plan;
+}
+
+/** The response plan of the exchange's route (the default preset before routing). */
+export function responsePlanOf(ex: Exchange): ResponsePlan {
+  return planOf(ex.policy?.responseHeaders ?? UNROUTED);
 }
 
 /**
@@ -43,7 +67,7 @@ function planOf(edits: ResponseHeaderEdits): ResponsePlan {
  * policy says so.
  */
 export function finalResponseHeaders(ex: Exchange, headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const plan = planOf(ex.policy?.responseHeaders ?? UNROUTED);
+  const plan = responsePlanOf(ex);
   const { res } = ex;
   const early = res.getHeaderNames().length > 0; // set with setHeader (HSTS, Connection: close …)
   for (const [name, value] of plan.defaults) {

@@ -11,10 +11,11 @@ import { http2HasBody } from './http2-compat.js';
 import { editRequestHeaders } from './headers.js';
 import type { UpstreamPool } from './pool.js';
 import { relay } from './relay.js';
+import { rawOutgoingRequest } from './raw-heads.js';
 import { quoted, sendText } from './respond.js';
 import { classifyFailure, ejects, errorCode, mayRetry, statusFor, type FailureKind } from './retry.js';
 import type { UpstreamTarget } from './target.js';
-import type { OutgoingRequest } from './upstream-request.js';
+import { outgoingRequest, UnsafeHeaderError, type OutgoingRequest } from './upstream-request.js';
 
 export interface ProxyDeps {
   logger: Logger;
@@ -32,7 +33,14 @@ interface Failure {
  * attempt costs one promise (relay's) and its continuation; retries run in retryElsewhere.
  */
 export function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): void | Promise<void> {
-  const request = upstreamRequest(ex, path, deps);
+  let request: OutgoingRequest;
+  try {
+    request = upstreamRequest(ex, path, deps);
+  } catch (err) {
+    if (!(err instanceof UnsafeHeaderError)) throw err;
+    deps.logger.warn({ requestId: ex.requestId, app: ex.app, err: err.message }, 'request not sent: a header would split its head');
+    return sendText(ex, 502, `The request to app ${quoted(pool.name)} could not be written: ${err.message}`);
+  }
   const target = pool.pick();
   if (!target) {
     return sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
@@ -60,13 +68,13 @@ async function retryElsewhere(ex: Exchange, pool: UpstreamPool, request: Outgoin
   sendText(ex, statusFor(failure.kind), upstreamFailureMessage(ex, failure));
 }
 
+/** From the raw header list when it can (raw-heads.ts), else through a header object. Throws UnsafeHeaderError. */
 function upstreamRequest(ex: Exchange, path: string, deps: ProxyDeps): OutgoingRequest {
-  return {
-    path,
-    method: ex.req.method ?? 'GET',
-    headers: editRequestHeaders(forwardRequestHeaders(ex.req.headers, { clientIp: ex.clientIp, peerIp: clientIpOf(ex.req.socket.remoteAddress), proto: deps.proto, requestId: ex.requestId }), ex.policy?.requestHeaders),
-    body: hasBody(ex.req) ? (ex.body ?? ex.req) : null,
-  };
+  const info = { clientIp: ex.clientIp, peerIp: clientIpOf(ex.req.socket.remoteAddress), proto: deps.proto, requestId: ex.requestId, user: ex.user };
+  const body = hasBody(ex.req) ? (ex.body ?? ex.req) : null;
+  const edits = ex.policy?.requestHeaders;
+  return rawOutgoingRequest(ex, path, info, body, edits)
+    ?? outgoingRequest(ex.req.method ?? 'GET', path, editRequestHeaders(forwardRequestHeaders(ex.req.headers, info), edits), body);
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Exchange } from './exchange.js';
 import { forwardRawResponseHeaders } from './forwarded.js';
 import { finalResponseHeaders } from './headers.js';
+import { writeRawResponseHead } from './raw-heads.js';
 import { sendText } from './respond.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import { UpstreamError } from './upstream-error.js';
@@ -62,7 +63,9 @@ class ResponseRelay implements ExchangeSink {
     const { ex } = this;
     ex.upstreamMs = performance.now() - this.sentAt;
     try {
-      ex.res.writeHead(status, finalResponseHeaders(ex, forwardRawResponseHeaders(rawHeaders, ex.requestId)));
+      if (!writeRawResponseHead(ex, status, rawHeaders)) {
+        ex.res.writeHead(status, finalResponseHeaders(ex, forwardRawResponseHeaders(rawHeaders, ex.requestId)));
+      }
     } catch {
       this.connection?.abort();
       sendText(ex, 502, 'The app answered with a malformed response header');

@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { clientIpOf, forwardRequestHeaders, forwardResponseHeaders, requestIdFrom } from './forwarded.js';
-import { checkGuards, type GuardDeps, type Verdict } from './guards/pipeline.js';
+import { checkGuards, type GuardDeps, type GuardedRequest, type Verdict } from './guards/pipeline.js';
 import { normalizeHost } from './host.js';
 import { MAINTENANCE_RETRY_AFTER_S } from './pause.js';
 import { parseRequestTarget } from './path.js';
@@ -55,6 +55,8 @@ interface Handshake {
   /** The path the target receives (prefix stripped when the route asks), with the query. */
   path: string;
   websocket: boolean;
+  /** The user basic auth admitted, once the guards passed. */
+  user?: string;
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
@@ -67,9 +69,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     if (!routed) return void answer(client, 404, 'No route for this WebSocket request — check the routes in berth.yaml', requestId);
     const websocket = req.headers.upgrade?.toLowerCase() === 'websocket';
     const hs: Handshake = { req, client, head, requestId, clientIp, path: routed.path, websocket };
-    const verdict = checkGuards({ headers: req.headers, clientIp, requestId }, routed.route, deps.guards);
-    if (!isPromise(verdict)) return void admitted(hs, routed.pool, verdict, deps);
-    verdict.then((settled) => admitted(hs, routed.pool, settled, deps), (err: unknown) => {
+    const guarded: GuardedRequest = { headers: req.headers, clientIp, requestId };
+    const verdict = checkGuards(guarded, routed.route, deps.guards);
+    if (!isPromise(verdict)) return void admitted({ ...hs, user: guarded.user }, routed.pool, verdict, deps);
+    verdict.then((settled) => admitted({ ...hs, user: guarded.user }, routed.pool, settled, deps), (err: unknown) => {
       deps.logger.error({ err, requestId }, 'upgrade guards failed');
       answer(client, 500, 'Internal edge error', requestId);
     });
@@ -133,7 +136,7 @@ function tryTargets(hs: Handshake, pool: UpstreamPool, tried: Set<UpstreamTarget
 }
 
 function sendHandshake(hs: Handshake, target: UpstreamTarget, deps: UpgradeDeps): ClientRequest {
-  const headers = forwardRequestHeaders(hs.req.headers, { clientIp: hs.clientIp, peerIp: clientIpOf(hs.req.socket.remoteAddress), proto: deps.proto, requestId: hs.requestId });
+  const headers = forwardRequestHeaders(hs.req.headers, { clientIp: hs.clientIp, peerIp: clientIpOf(hs.req.socket.remoteAddress), proto: deps.proto, requestId: hs.requestId, user: hs.user });
   if (hs.websocket) {
     headers.connection = 'upgrade';
     headers.upgrade = 'websocket';

@@ -35,7 +35,7 @@ export interface ConnectionOwner {
   /** The exchange ended cleanly and the connection can carry another. */
   onFree(connection: UpstreamConnection): void;
   /** The exchange failed; `replayable` when nothing of a response arrived on a reused connection. */
-  onFailed(failed: { request: OutgoingRequest; head: string; sink: ResponseSink; err: Error; replayable: boolean }): void;
+  onFailed(failed: { request: OutgoingRequest; sink: ResponseSink; err: Error; replayable: boolean }): void;
   /** The socket closed; the connection is done. */
   onGone(connection: UpstreamConnection): void;
 }
@@ -45,7 +45,6 @@ export class UpstreamConnection {
   private readonly parser: Parser = new HTTPParser();
   private connected = false;
   private request?: OutgoingRequest;
-  private head = '';
   private sink?: ResponseSink;
   /** Has carried a whole exchange before (a failure may be a stale keep-alive race). */
   private reused = false;
@@ -88,14 +87,13 @@ export class UpstreamConnection {
     return this.sink !== undefined;
   }
 
-  /** Starts an exchange; `head` is requestHead(request). */
-  send(request: OutgoingRequest, head: string, sink: ResponseSink): void {
+  /** Starts an exchange. */
+  send(request: OutgoingRequest, sink: ResponseSink): void {
     this.request = request;
-    this.head = head;
     this.sink = sink;
     this.responded = false;
     this.requestSent = request.body === null;
-    this.socket.write(head, 'latin1');
+    this.socket.write(request.head, 'latin1');
     if (request.body) this.pipeBody(request.body);
   }
 
@@ -256,9 +254,8 @@ export class UpstreamConnection {
     this.socket.destroy();
     if (!sink || !request) return;
     const replayable = this.reused && !this.responded && request.body === null;
-    const head = this.head;
     this.endExchange();
-    this.owner.onFailed({ request, head, sink, err, replayable });
+    this.owner.onFailed({ request, sink, err, replayable });
   }
 
   private endExchange(): void {
@@ -282,7 +279,7 @@ export class UpstreamConnection {
   }
 
   private get chunked(): boolean {
-    return this.request?.headers['content-length'] === undefined;
+    return this.request?.chunked === true;
   }
 
   private readonly onBodyData = (chunk: Buffer): void => {

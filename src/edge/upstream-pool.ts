@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { UpstreamConnection, type ConnectionOwner, type ConnectionSettings, type ResponseSink } from './upstream-connection.js';
 import { UpstreamError } from './upstream-error.js';
-import { requestHead, type OutgoingRequest } from './upstream-request.js';
+import type { OutgoingRequest } from './upstream-request.js';
 
 export interface PoolSettings extends ConnectionSettings {
   maxConnections: number;
@@ -21,7 +21,6 @@ export interface ExchangeSink extends ResponseSink {
 
 interface Exchange {
   request: OutgoingRequest;
-  head: string;
   sink: ExchangeSink;
 }
 
@@ -37,11 +36,10 @@ export class ConnectionPool implements ConnectionOwner {
 
   constructor(private readonly settings: PoolSettings) {}
 
-  /** Sends `request`; its sink hears the outcome. Throws UnsafeHeaderError before sending anything. */
+  /** Sends `request`; its sink hears the outcome. */
   request(request: OutgoingRequest, sink: ExchangeSink): void {
-    const head = requestHead(request);
     if (this.closed) return sink.onError(closedError());
-    this.dispatch({ request, head, sink }, false);
+    this.dispatch({ request, sink }, false);
   }
 
   /** Drops an exchange still waiting for a connection (its client went away). */
@@ -113,7 +111,7 @@ export class ConnectionPool implements ConnectionOwner {
 
   private send(connection: UpstreamConnection, exchange: Exchange): void {
     exchange.sink.onSent(connection);
-    connection.send(exchange.request, exchange.head, exchange.sink);
+    connection.send(exchange.request, exchange.sink);
   }
 
   /** Closes the free connections idle past their limit; stops while none is free. */

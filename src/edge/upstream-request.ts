@@ -7,10 +7,10 @@ import type { Readable } from 'node:stream';
 
 export interface OutgoingRequest {
   method: string;
-  /** Path and query, as the target receives them. */
-  path: string;
-  /** Lower-case names; hop-by-hop headers are already gone (forwarded.ts). */
-  headers: Record<string, string | string[]>;
+  /** The request line and header block, ending with the empty line, as sent. */
+  head: string;
+  /** The body goes chunked: it has no Content-Length of its own. */
+  chunked: boolean;
   /** Streamed after the head; null when the request has no body. */
   body: Readable | null;
 }
@@ -27,25 +27,28 @@ export class UnsafeHeaderError extends Error {
   }
 }
 
-/** True when the body is sent chunked: it has no Content-Length of its own. */
-export function sendsChunked(request: OutgoingRequest): boolean {
-  return request.body !== null && request.headers['content-length'] === undefined;
+/** A name that is a token and a value that cannot split the head. */
+export function isSafeHeader(name: string, value: string): boolean {
+  return TOKEN.test(name) && !UNSAFE_VALUE.test(value);
 }
 
-/** The request line and header block, ending with the empty line. Throws UnsafeHeaderError. */
-export function requestHead(request: OutgoingRequest): string {
-  let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-  const { headers } = request;
+/**
+ * The request for a header object (lower-case names; hop-by-hop headers already gone,
+ * forwarded.ts). Throws UnsafeHeaderError.
+ */
+export function outgoingRequest(method: string, path: string, headers: Record<string, string | string[]>, body: Readable | null): OutgoingRequest {
+  const chunked = body !== null && headers['content-length'] === undefined;
+  let head = `${method} ${path} HTTP/1.1\r\n`;
   for (const name in headers) {
     const value = headers[name];
     if (typeof value === 'string') head += headerLine(name, value);
     else if (value !== undefined) for (const item of value) head += headerLine(name, item);
   }
-  if (sendsChunked(request)) head += 'transfer-encoding: chunked\r\n';
-  return `${head}\r\n`;
+  if (chunked) head += 'transfer-encoding: chunked\r\n';
+  return { method, head: `${head}\r\n`, chunked, body };
 }
 
 function headerLine(name: string, value: string): string {
-  if (UNSAFE_VALUE.test(value) || !TOKEN.test(name)) throw new UnsafeHeaderError(name);
+  if (!isSafeHeader(name, value)) throw new UnsafeHeaderError(name);
   return `${name}: ${value}\r\n`;
 }

@@ -33,11 +33,13 @@ export function createGuardDeps(options: { logger: Logger; rateLimits?: RateLimi
   };
 }
 
-/** What a guarded request is checked on; `headers` are edited when it passes. */
+/** What a guarded request is checked on; `user` is set when basic auth admits it. */
 export interface GuardedRequest {
-  headers: IncomingHttpHeaders;
-  clientIp: string;
-  requestId: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly clientIp: string;
+  readonly requestId: string;
+  /** Goes upstream as X-Forwarded-User, instead of the credentials (forwarded.ts). */
+  user?: string;
 }
 
 /** The answer to a refused request. */
@@ -54,12 +56,11 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 }
 
 /**
- * undefined: the request may go on (as the authenticated user, when the route asks for
- * one: X-Forwarded-User set, Authorization removed). A client-sent X-Forwarded-User is
- * always removed.
+ * undefined: the request may go on (as the authenticated user in `request.user`, when the
+ * route asks for one: the forwarding sends it as X-Forwarded-User without Authorization; a
+ * client-sent X-Forwarded-User never goes on).
  */
 export function checkGuards(request: GuardedRequest, route: EdgeRoute, deps: GuardDeps): Verdict | Promise<Verdict> {
-  if (request.headers['x-forwarded-user'] !== undefined) delete request.headers['x-forwarded-user'];
   const guards = guardsOf(route, deps.logger);
   if (guards.none) return undefined;
   if (guards.invalid !== undefined) return { status: 500, message: 'This route is misconfigured (its guard settings are invalid); see the edge log', headers: {} };
@@ -109,8 +110,7 @@ function authStep(request: GuardedRequest, guards: CompiledGuards, deps: GuardDe
 function admit(request: GuardedRequest, user: AuthOutcome, challenge: string): Verdict {
   if (user === BUSY) return { status: 503, message: 'Too many sign-in attempts at once; retry shortly', headers: { 'retry-after': '1' } };
   if (user === undefined) return { status: 401, message: 'Authentication required', headers: { 'www-authenticate': challenge } };
-  delete request.headers.authorization;
-  request.headers['x-forwarded-user'] = user;
+  request.user = user;
   return undefined;
 }
 
@@ -128,8 +128,16 @@ function answer(ex: Exchange, verdict: Verdict): boolean {
 
 /** Runs the route's guards on an HTTP exchange; `false` means it was refused and answered (or the client left). */
 export function runGuards(ex: Exchange, route: EdgeRoute, deps: GuardDeps): boolean | Promise<boolean> {
-  const verdict = checkGuards({ headers: ex.req.headers, clientIp: ex.clientIp, requestId: ex.requestId }, route, deps);
-  if (verdict === undefined) return true;
-  if (!isPromise(verdict)) return answer(ex, verdict);
-  return verdict.then((settled) => answer(ex, settled));
+  const guards = guardsOf(route, deps.logger);
+  if (guards.none) return true; // no request object to build
+  const request: GuardedRequest = { headers: ex.req.headers, clientIp: ex.clientIp, requestId: ex.requestId };
+  const verdict = checkGuards(request, route, deps);
+  if (!isPromise(verdict)) {
+    ex.user = request.user;
+    return answer(ex, verdict);
+  }
+  return verdict.then((settled) => {
+    ex.user = request.user;
+    return answer(ex, settled);
+  });
 }

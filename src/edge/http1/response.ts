@@ -119,6 +119,11 @@ export class EdgeResponse extends Stream {
     return this.fields ? [...this.fields.keys()] : [];
   }
 
+  /** writeHead is the class's own (not wrapped, as compression wraps it) and no header was set before it. */
+  get plainHead(): boolean {
+    return this.writeHead === EdgeResponse.prototype.writeHead && (this.fields === undefined || this.fields.size === 0);
+  }
+
   /** `headers`: an object, or a flat [name, value, …] list as node:http takes it. */
   writeHead(status: number, reasonOrHeaders?: string | OutgoingHttpHeaders | HeaderValue[], maybeHeaders?: OutgoingHttpHeaders | HeaderValue[]): this {
     if (this.head !== undefined) throw headersSentError('write');
@@ -128,6 +133,18 @@ export class EdgeResponse extends Stream {
     this.statusCode = status;
     this.statusMessage = reason ?? STATUS_CODES[status] ?? 'unknown';
     this.head = this.buildHead(given as OutgoingHttpHeaders | HeaderValue[] | undefined);
+    return this;
+  }
+
+  /**
+   * writeHead for lines known valid (raw-heads.ts: llhttp parsed them, the policy was checked);
+   * only where `plainHead` holds.
+   */
+  writeValidHead(status: number, lines: HeadLines): this {
+    if (this.head !== undefined) throw headersSentError('write');
+    this.statusCode = status;
+    this.statusMessage = STATUS_CODES[status] ?? 'unknown';
+    this.head = this.frame(lines);
     return this;
   }
 
@@ -201,9 +218,7 @@ export class EdgeResponse extends Stream {
 
   /** The head from `given` (object or flat list) and the fields set before, which `given` overrides by name. */
   private buildHead(given: OutgoingHttpHeaders | HeaderValue[] | undefined): string {
-    const status = this.statusCode;
-    this.hasBody = this.req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
-    const lines = new HeadLines(`HTTP/1.1 ${status} ${this.statusMessage}\r\n`);
+    const lines = new HeadLines();
     if (Array.isArray(given)) {
       for (let i = 0; i + 1 < given.length; i += 2) lines.add(String(given[i]), given[i + 1] as HeaderValue);
     } else if (given) {
@@ -219,9 +234,11 @@ export class EdgeResponse extends Stream {
     return this.frame(lines);
   }
 
-  /** Date, framing and Connection after the given lines, as node:http adds them. */
+  /** The status line, the given lines, then Date, framing and Connection as node:http adds them. */
   private frame(lines: HeadLines): string {
-    let head = lines.text;
+    const status = this.statusCode;
+    this.hasBody = this.req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
+    let head = `HTTP/1.1 ${status} ${this.statusMessage}\r\n${lines.text}`;
     if (lines.connectionClose || this.owner.closing) this.last = true;
     if (lines.coding) this.chunked = lines.chunked;
     if (!lines.date) head += `Date: ${httpDate()}\r\n`;
@@ -321,7 +338,8 @@ export class EdgeResponse extends Stream {
 }
 
 /** Header lines being written, with the facts framing needs. */
-class HeadLines {
+export class HeadLines {
+  text = '';
   length = false;
   coding = false;
   chunked = false;
@@ -329,13 +347,18 @@ class HeadLines {
   connection = false;
   connectionClose = false;
 
-  constructor(public text: string) {}
-
+  /** A header from the caller, validated as node:http validates it. */
   add(name: string, value: HeaderValue): void {
     validateHeader(name, value);
     if (name.length >= 4 && name.length <= 17) this.note(name.toLowerCase(), value);
     if (Array.isArray(value)) for (const item of value) this.text += `${name}: ${item}\r\n`;
     else this.text += `${name}: ${value as string | number}\r\n`;
+  }
+
+  /** A header known valid, its name in lower case: no second validation. */
+  addValid(lower: string, value: string): void {
+    if (lower.length >= 4 && lower.length <= 17) this.note(lower, value);
+    this.text += `${lower}: ${value}\r\n`;
   }
 
   private note(lower: string, value: HeaderValue): void {
