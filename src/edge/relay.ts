@@ -35,6 +35,8 @@ class ResponseRelay implements ExchangeSink {
   private sentAt = 0;
   /** The app's response head, kept to tell an event stream when the target is cut. */
   private rawHeaders?: string[];
+  /** The head went out the one-pass way (raw-heads.ts): the response is the edge's own, unwrapped, and may be corked. */
+  private corks = false;
 
   constructor(
     private readonly ex: Exchange,
@@ -63,9 +65,8 @@ class ResponseRelay implements ExchangeSink {
     const { ex } = this;
     ex.upstreamMs = performance.now() - this.sentAt;
     try {
-      if (!writeRawResponseHead(ex, status, rawHeaders)) {
-        ex.res.writeHead(status, finalResponseHeaders(ex, forwardRawResponseHeaders(rawHeaders, ex.requestId)));
-      }
+      this.corks = writeRawResponseHead(ex, status, rawHeaders);
+      if (!this.corks) ex.res.writeHead(status, finalResponseHeaders(ex, forwardRawResponseHeaders(rawHeaders, ex.requestId)));
     } catch {
       this.connection?.abort();
       sendText(ex, 502, 'The app answered with a malformed response header');
@@ -74,6 +75,15 @@ class ResponseRelay implements ExchangeSink {
     }
     this.rawHeaders = rawHeaders;
     this.started = true;
+    // The rest of this read (often the whole body) joins the head: see onReadDone.
+    if (this.corks) ex.res.cork();
+  }
+
+  /** The read's chunks leave together; the next read's gather again (end() uncorks for good). */
+  onReadDone(): void {
+    if (!this.corks || this.settled) return;
+    this.ex.res.uncork();
+    this.ex.res.cork();
   }
 
   onData(chunk: Buffer): boolean {

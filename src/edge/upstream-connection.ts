@@ -17,6 +17,12 @@ export interface ResponseSink {
   onHead(status: number, rawHeaders: string[]): void;
   /** A body chunk; false pauses the connection until resume(). */
   onData(chunk: Buffer): boolean;
+  /**
+   * What one read of the socket held is parsed and the response goes on past it: chunks
+   * passed to onData since the last call may leave now (the sink gathers them until here, so
+   * a head and body that came in one read leave in one write too).
+   */
+  onReadDone(): void;
   onEnd(): void;
   onError(err: Error): void;
 }
@@ -207,6 +213,7 @@ export class UpstreamConnection {
       return;
     }
     if (this.complete) this.finishExchange();
+    else if (this.responded) this.sink?.onReadDone();
   }
 
   /** The target ended the connection: a body that runs until close ends here. */

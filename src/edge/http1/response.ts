@@ -64,6 +64,8 @@ export class EdgeResponse extends Stream {
   private pending: (string | Buffer)[] = [];
   private pendingBytes = 0;
   private flushQueued = false;
+  /** cork(): writes gather until uncork() or end(). */
+  private corked = false;
   private closed = false;
   private endCallback?: Callback;
 
@@ -165,7 +167,8 @@ export class EdgeResponse extends Stream {
     if (this.hasBody && data.length > 0) this.pushBody(data);
     const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
     if (cb) process.nextTick(cb);
-    this.scheduleFlush();
+    if (!this.corked) this.scheduleFlush();
+    else if (this.pendingBytes >= this.owner.socket.writableHighWaterMark && this.owner.isCurrent(this)) this.flush();
     const ok = this.pendingBytes + this.owner.socket.writableLength < this.owner.socket.writableHighWaterMark && this.owner.isCurrent(this);
     if (!ok) this.needDrain = true;
     return ok;
@@ -185,9 +188,25 @@ export class EdgeResponse extends Stream {
     if (data && this.hasBody && data.length > 0) this.pushBody(data);
     if (this.chunked) this.push('0\r\n\r\n', 5);
     this.writableEnded = true;
+    this.corked = false;
     this.endCallback = callback;
     if (this.owner.isCurrent(this)) this.flush();
     return this;
+  }
+
+  /**
+   * Holds writes until uncork() or end(), as a socket's cork does: the proxy corks while it
+   * passes on what one read from the target held, so that leaves in one write without
+   * waiting for the next tick.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    if (this.pending.length > 0 && !this.writableEnded && this.owner.isCurrent(this)) this.flush();
   }
 
   destroy(err?: Error): this {
