@@ -30,9 +30,9 @@ interface Failure {
 
 /**
  * `path` is what the target receives: the (possibly stripped) path plus the query. The first
- * attempt costs one promise (relay's) and its continuation; retries run in retryElsewhere.
+ * attempt runs on callbacks (no promise); retries run in retryElsewhere.
  */
-export function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): void | Promise<void> {
+export function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: ProxyDeps): void {
   let request: OutgoingRequest;
   try {
     request = upstreamRequest(ex, path, deps);
@@ -45,9 +45,16 @@ export function proxy(ex: Exchange, pool: UpstreamPool, path: string, deps: Prox
   if (!target) {
     return sendText(ex, 503, `No healthy target for app ${quoted(pool.name)} right now — it may be starting or failing its health checks`, { 'retry-after': '1' });
   }
-  return attempt(ex, target, request).then((failure) => {
-    if (failure && failure.kind !== 'aborted') return retryElsewhere(ex, pool, request, deps, { target, failure });
+  attempt(ex, target, request, deps, (failure) => {
+    if (!failure || failure.kind === 'aborted') return;
+    retryElsewhere(ex, pool, request, deps, { target, failure }).catch((err: unknown) => internalError(ex, deps, err));
   });
+}
+
+/** What the handler's catch does for a synchronous failure, for one inside a callback. */
+function internalError(ex: Exchange, deps: ProxyDeps, err: unknown): void {
+  deps.logger.error({ err, requestId: ex.requestId }, 'edge request failed');
+  sendText(ex, 500, 'Internal edge error');
 }
 
 /** After a failed attempt: the next targets (each once) while retry.ts allows, else the failure's answer. */
@@ -61,7 +68,7 @@ async function retryElsewhere(ex: Exchange, pool: UpstreamPool, request: Outgoin
     const next = pool.pick(tried);
     if (!next) break;
     target = next;
-    const outcome = await attempt(ex, target, request);
+    const outcome = await new Promise<Failure | undefined>((resolve) => attempt(ex, next, request, deps, resolve));
     if (!outcome || outcome.kind === 'aborted') return;
     failure = outcome;
   }
@@ -83,20 +90,22 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** One try against one target; undefined when the response was relayed (or cut mid-body). */
-function attempt(ex: Exchange, target: UpstreamTarget, request: OutgoingRequest): Promise<Failure | undefined> {
+/**
+ * One try against one target; `done` gets undefined when the response was relayed (or cut
+ * mid-body). A `done` that throws is answered as the handler answers (500), since it runs
+ * inside socket and response events.
+ */
+function attempt(ex: Exchange, target: UpstreamTarget, request: OutgoingRequest, deps: ProxyDeps, done: (failure: Failure | undefined) => void): void {
   ex.target = target.target.id;
   target.inFlight++;
-  return relay(target.connections, ex, request).then(
-    (err) => {
-      target.inFlight--;
-      return err ? { kind: classifyFailure(err), code: errorCode(err) ?? String(err) } : undefined;
-    },
-    (err: unknown) => {
-      target.inFlight--;
-      throw err;
-    },
-  );
+  relay(target.connections, ex, request, (err) => {
+    target.inFlight--;
+    try {
+      done(err ? { kind: classifyFailure(err), code: errorCode(err) ?? String(err) } : undefined);
+    } catch (thrown) {
+      internalError(ex, deps, thrown);
+    }
+  });
 }
 
 function noteFailure(target: UpstreamTarget, failure: Failure, ex: Exchange, logger: Logger): void {
