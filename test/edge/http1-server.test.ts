@@ -65,6 +65,30 @@ test('a known body goes out with Content-Length, an unknown one chunked; Date an
   assert.match(second ?? '', /\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n$/);
 });
 
+test('every byte value of a body leaves as it came, small (joined with the head) or large, corked or not', async () => {
+  const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const large = Buffer.concat(Array.from({ length: 64 }, () => bytes));
+  handler = (req, res) => {
+    const body = req.url === '/large' ? large : bytes;
+    res.writeHead(200, { 'content-length': body.length * 2 });
+    if (req.url === '/corked') res.cork();
+    res.write(body);
+    if (req.url === '/corked') res.uncork();
+    res.end(body);
+  };
+  for (const [path, body] of [['/small', bytes], ['/corked', bytes], ['/large', large]] as const) {
+    const socket = await rawConnect(port);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    await closed;
+    const reply = Buffer.concat(chunks);
+    const start = reply.indexOf('\r\n\r\n') + 4;
+    assert.ok(reply.subarray(start).equals(Buffer.concat([body, body])), path);
+  }
+});
+
 test('HEAD, 204 and 304 carry no body; HTTP/1.0 without a length is read until close', async () => {
   handler = (req, res) => {
     const status = Number(req.url.slice(1)) || 200;

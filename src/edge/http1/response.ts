@@ -43,6 +43,8 @@ const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** A body chunk of at most this size leaves in the same write as the head (one copy, one syscall). */
 const JOIN_LIMIT = 16 * 1024;
+/** Up to this size the parts are joined as a latin1 string rather than copied into a Buffer. */
+const STRING_JOIN_LIMIT = 2 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class EdgeResponse extends Stream {
@@ -408,6 +410,12 @@ function join(parts: (string | Buffer)[]): Buffer | string | undefined {
   if (buffers > 1 && size > JOIN_LIMIT) return undefined;
   if (buffers === 1 && size > JOIN_LIMIT * 4) return undefined;
   if (buffers === 0) return parts.join('');
+  if (size <= STRING_JOIN_LIMIT) {
+    // One latin1 string (byte for byte): no Buffer to allocate, and the socket writes it straight from the string.
+    let text = '';
+    for (const part of parts) text += typeof part === 'string' ? part : part.toString('latin1');
+    return text;
+  }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const part of parts) {
