@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccessLog } from '../../src/edge/access-log.js';
+import { AccessLog, accessLogLine } from '../../src/edge/access-log.js';
 import type { AccessLogEntry } from '../../src/edge/types.js';
 import { client, pool, proxyRoute, send, startBackend, startEdge } from './helpers.js';
 
@@ -23,6 +23,35 @@ function entry(n: number): AccessLogEntry {
 function lines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+test('a log line is the JSON of its fields, byte for byte, whatever the strings hold', () => {
+  const odd = ['plain', 'with "quotes" and \\ backslash', 'tab\tnewline\n', 'ctrl \u0001 \u007f', 'café ü 日本', 'emoji 🚀', 'lone \ud800 surrogate', '\u2028\u2029', ''];
+  for (const value of odd) {
+    for (const extra of [{}, { upstreamMs: undefined, app: undefined, target: undefined, userAgent: undefined }, { durationMs: Number.NaN, bytesIn: Infinity }]) {
+      const e: AccessLogEntry = { ...entry(7), host: value, path: `/p/${value}`, userAgent: value, ...extra };
+      const expected = JSON.stringify({
+        time: new Date(e.ts).toISOString(), host: e.host, method: e.method, path: e.path, status: e.status, bytesIn: e.bytesIn, bytesOut: e.bytesOut,
+        durationMs: Math.round(e.durationMs * 1000) / 1000, upstreamMs: e.upstreamMs === undefined ? null : Math.round(e.upstreamMs * 1000) / 1000,
+        app: e.app ?? null, target: e.target ?? null, requestId: e.requestId, clientIp: e.clientIp, userAgent: e.userAgent ?? null,
+      });
+      assert.equal(accessLogLine(e), expected, JSON.stringify(value));
+    }
+  }
+});
+
+test('lines longer than a buffer arrive whole and in order', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const log = new AccessLog({ file, maxBytes: 1 << 26, keep: 1, flushMs: 60_000 });
+  const long = 'x'.repeat(200_000);
+  for (let n = 0; n < 1_500; n++) log.write({ ...entry(n), userAgent: n % 500 === 0 ? long : `ua ${n} ü` });
+  await log.close();
+  const written = lines(file);
+  assert.equal(written.length, 1_500);
+  assert.deepEqual(written.map((line) => line.path), Array.from({ length: 1_500 }, (_, n) => `/n/${n}`));
+  assert.equal(written[500]?.userAgent, long);
+  assert.equal(written[501]?.userAgent, 'ua 501 ü');
+});
 
 test('proxied requests become JSON lines with every field', async (t) => {
   const dir = tempDir(t);
