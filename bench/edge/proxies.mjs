@@ -57,9 +57,16 @@ function caddy({ dir, port, backendPort, tools }) {
   };
 }
 
+/**
+ * The environment Berth's edge starts with here: glibc's heap trimming raised, as
+ * scripts/setup.sh starts `berth up` (worker processes get it from the daemon either way:
+ * src/lib/malloc-env.ts).
+ */
+export const BERTH_ENV = { MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) };
+
 /** Berth's edge (berth-edge.mjs); `env` switches features on, see that file. */
 function berth({ port, backendPort }, env = {}) {
-  return { cmd: process.execPath, args: [BERTH_EDGE, String(port), String(backendPort)], env };
+  return { cmd: process.execPath, args: [BERTH_EDGE, String(port), String(backendPort)], env: { ...BERTH_ENV, ...env } };
 }
 
 /**

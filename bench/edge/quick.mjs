@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureTools } from './install.mjs';
 import { freePort, start, stop, until200 } from './procs.mjs';
-import { PROXIES } from './proxies.mjs';
+import { BERTH_ENV, PROXIES } from './proxies.mjs';
 import { wrk } from './wrk.mjs';
 
 const { values: opts } = parseArgs({
@@ -126,7 +126,7 @@ async function main() {
     if (opts.nginx) note('nginx', await measureNginx(tools, backendPort));
     for (const [name, extra] of variants()) {
       const port = await freePort();
-      const edge = launch(process.execPath, edgeArgs(port, backendPort, !opts.dist || extra.BERTH_EDGE_SRC), { BERTH_EDGE_FROM_SRC: opts.dist ? '' : '1', ...extra });
+      const edge = launch(process.execPath, edgeArgs(port, backendPort, !opts.dist || extra.BERTH_EDGE_SRC), { ...BERTH_ENV, BERTH_EDGE_FROM_SRC: opts.dist ? '' : '1', ...extra });
       note(name, await measure(name, port, edge.pid, tools));
       await stop(edge);
     }

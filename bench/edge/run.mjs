@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Edge benchmark: Berth's edge against nginx, HAProxy and Caddy, each with one worker/thread in
 // front of the same Node backend, plus wrk straight at the backend, and Berth and nginx with two
-// workers each (all cores of a 2-vCPU machine). Cases: keep-alive 100-byte
-// and 64 KB responses (wrk -t1 -c50 -d10s after a 2 s warm-up), and resident memory while
-// holding 10,000 idle keep-alive connections; then HTTPS with HTTP/2 (h2load, tls-case.mjs).
+// workers each (all cores of a 2-vCPU machine). Every proxy runs from the start; each case is
+// measured in interleaved rounds (rounds.mjs): keep-alive 100-byte and 64 KB responses (wrk -t1
+// -c50, a 2 s warm-up, then ROUNDS runs of SECONDS_PER_CASE s per row), then resident memory
+// while holding 10,000 idle keep-alive connections; then HTTPS with HTTP/2 (h2load, tls-case.mjs).
 // Usage: npm run bench:edge   (builds first; installs missing tools with apt; writes bench/out/edge.json)
+// Env: ROUNDS (3), SECONDS_PER_CASE (5; 2 for a quick smoke run).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTools } from './install.mjs';
 import { fileLimit, freePort, start, stop, treeRssKb, until200 } from './procs.mjs';
 import { PROXIES } from './proxies.mjs';
+import { interleaved, ROUNDS, summarize } from './rounds.mjs';
 import { benchTls, printTlsTable } from './tls-case.mjs';
 import { wrk } from './wrk.mjs';
 
@@ -21,7 +24,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const BACKEND = join(import.meta.dirname, 'backend.mjs');
 const IDLE_CLIENTS = join(import.meta.dirname, 'idle-clients.mjs');
 const CASES = [{ name: 'keep-alive, 100-byte responses', path: '/small' }, { name: 'keep-alive, 64 KB responses', path: '/large' }];
-const SECONDS = Number(process.env.SECONDS_PER_CASE ?? 10);
+const SECONDS = Number(process.env.SECONDS_PER_CASE ?? 5);
 const WARMUP = 2;
 const WATCHDOG_MS = 14 * 60_000;
 
@@ -31,16 +34,6 @@ let dir;
 async function cleanup() {
   await Promise.all([...children].map(stop));
   if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-async function throughput(tools, port) {
-  const out = {};
-  for (const c of CASES) {
-    const url = `http://127.0.0.1:${port}${c.path}`;
-    await wrk(tools.wrk, url, WARMUP);
-    out[c.path] = await wrk(tools.wrk, url, SECONDS);
-  }
-  return out;
 }
 
 /** Opens `count` idle keep-alive connections to the proxy, then reads its memory. */
@@ -64,26 +57,36 @@ async function idleMemory({ pid, port, count, nofile }) {
   }
 }
 
-async function benchProxy(proxy, { tools, backendPort, nofile, idleCount }) {
-  const pdir = join(dir, proxy.name.replace(/\W+/g, '-'));
-  mkdirSync(pdir);
-  const port = await freePort();
-  const spec = proxy.launch({ dir: pdir, port, backendPort, tools, nofile, maxConnections: idleCount + 500, cpus: availableParallelism() });
-  const child = start(spec.cmd, spec.args, { nofile, env: spec.env });
-  children.add(child);
-  try {
+/** Starts every proxy of PROXIES, each in its own folder on its own port; resolves once all answer. */
+async function launchAll({ tools, backendPort, nofile, idleCount }) {
+  const running = {};
+  for (const proxy of PROXIES) {
+    const pdir = join(dir, proxy.name.replace(/\W+/g, '-'));
+    mkdirSync(pdir);
+    const port = await freePort();
+    const spec = proxy.launch({ dir: pdir, port, backendPort, tools, nofile, maxConnections: idleCount + 500, cpus: availableParallelism() });
+    const child = start(spec.cmd, spec.args, { nofile, env: spec.env });
+    children.add(child);
     await until200(port, '/small', { timeoutMs: 15_000, child });
-    await sleep(500);
-    const startRssKb = treeRssKb(child.pid);
-    const cases = await throughput(tools, port);
-    const afterLoadRssKb = treeRssKb(child.pid);
-    if (proxy.memory === false) return { cases };
-    const idle = await idleMemory({ pid: child.pid, port, count: idleCount, nofile });
-    return { cases, memory: { startRssKb, afterLoadRssKb, idle } };
-  } finally {
-    await stop(child);
-    children.delete(child);
+    running[proxy.name] = { proxy, child, port };
   }
+  await sleep(500);
+  for (const p of Object.values(running)) p.startRssKb = treeRssKb(p.child.pid);
+  return running;
+}
+
+/** Each case: a warm-up per row, then ROUNDS interleaved wrk runs of SECONDS each. */
+async function throughput(tools, ports) {
+  const names = Object.keys(ports);
+  const results = Object.fromEntries(names.map((name) => [name, { cases: {} }]));
+  for (const c of CASES) {
+    console.log(`measuring ${c.name}: ${names.length} rows × ${ROUNDS} rounds … (${Math.round(performance.now() / 1000)} s)`);
+    const url = (name) => `http://127.0.0.1:${ports[name]}${c.path}`;
+    for (const name of names) await wrk(tools.wrk, url(name), WARMUP);
+    const runs = await interleaved(names, (name) => wrk(tools.wrk, url(name), SECONDS));
+    for (const name of names) results[name].cases[c.path] = summarize(runs[name], runs[referenceOf(name)]);
+  }
+  return results;
 }
 
 function versions(tools) {
@@ -96,22 +99,27 @@ function versions(tools) {
 
 /** Two-worker rows are held against nginx with two workers, the rest against nginx with one. */
 const referenceOf = (name) => (name.endsWith(', 2 workers') ? 'nginx, 2 workers' : 'nginx');
+const fmtRange = (r) => `${Math.round(r.minRps)}–${Math.round(r.maxRps)}`;
+const fmtNotes = (notes) => Object.entries(notes).map(([key, value]) => `${key}: ${value}`).join('; ');
 const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 
 function printTables(results, idleCount, nofile, tls) {
   for (const c of CASES) {
-    console.log(`\n### ${c.name} (wrk -t1 -c50 -d${SECONDS}s)\n`);
-    console.log('| proxy | req/s | p50 | p99 | vs nginx req/s |');
-    console.log('|---|---|---|---|---|');
+    console.log(`\n### ${c.name} (wrk -t1 -c50, ${ROUNDS} interleaved rounds of ${SECONDS} s; medians)\n`);
+    console.log('| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s |');
+    console.log('|---|---|---|---|---|---|');
     for (const [name, r] of Object.entries(results)) {
       const x = r.cases[c.path];
-      const nginxRps = (results[referenceOf(name)] ?? results.nginx).cases[c.path].rps;
-      const notes = [x.socketErrors && `socket errors: ${x.socketErrors}`, x.non2xx && `${x.non2xx} non-2xx`].filter(Boolean).join('; ');
-      console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${(x.rps / nginxRps).toFixed(2)}×${notes ? ` (${notes})` : ''} |`);
+      const notes = fmtNotes(x.notes);
+      console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtRange(x)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} |`);
     }
     const [plain, logged] = [results['berth edge']?.cases[c.path], results['berth edge + access log']?.cases[c.path]];
-    if (plain && logged) console.log(`\nAccess log cost: ${((1 - logged.rps / plain.rps) * 100).toFixed(1)}% of Berth's req/s (p99 ${fmtMs(plain.p99Ms)} → ${fmtMs(logged.p99Ms)}).`);
+    if (plain && logged) {
+      const perRound = plain.runs.map((run, i) => 1 - logged.runs[i].rps / run.rps).sort((a, b) => a - b);
+      const cost = perRound[Math.floor((perRound.length - 1) / 2)];
+      console.log(`\nAccess log cost: ${(cost * 100).toFixed(1)}% of Berth's req/s (median over rounds; p99 ${fmtMs(plain.p99Ms)} → ${fmtMs(logged.p99Ms)}).`);
+    }
   }
   printTlsTable(tls, SECONDS);
   console.log(`\n### Memory: ${idleCount} idle keep-alive connections (RSS, process and children; open-file limit ${nofile})\n`);
@@ -135,14 +143,23 @@ async function main() {
   const backend = start(process.execPath, [BACKEND, String(backendPort)], { nofile });
   children.add(backend);
   await until200(backendPort, '/small', { child: backend });
-  const results = { direct: { cases: await throughput(tools, backendPort) } };
-  for (const proxy of PROXIES) {
-    console.log(`measuring ${proxy.name} … (${Math.round(performance.now() / 1000)} s)`);
-    results[proxy.name] = await benchProxy(proxy, { tools, backendPort, nofile, idleCount });
+  const running = await launchAll({ tools, backendPort, nofile, idleCount });
+  const ports = { direct: backendPort, ...Object.fromEntries(Object.entries(running).map(([name, p]) => [name, p.port])) };
+  const results = await throughput(tools, ports);
+  for (const [name, p] of Object.entries(running)) {
+    if (p.proxy.memory === false) continue;
+    const afterLoadRssKb = treeRssKb(p.child.pid);
+    console.log(`holding ${idleCount} idle connections to ${name} … (${Math.round(performance.now() / 1000)} s)`);
+    const idle = await idleMemory({ pid: p.child.pid, port: p.port, count: idleCount, nofile });
+    results[name].memory = { startRssKb: p.startRssKb, afterLoadRssKb, idle };
   }
+  await Promise.all(Object.values(running).map(async (p) => {
+    await stop(p.child);
+    children.delete(p.child);
+  }));
   const tls = await benchTls({ tools, backendPort, dir, nofile, children, seconds: SECONDS, warmup: WARMUP });
   mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
-  const meta = { cpus: availableParallelism(), seconds: SECONDS, warmup: WARMUP, idleCount, nofile, versions: versions(tools) };
+  const meta = { cpus: availableParallelism(), rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, idleCount, nofile, versions: versions(tools) };
   writeFileSync(join(ROOT, 'bench/out/edge.json'), JSON.stringify({ meta, results, tls }, null, 2));
   printTables(results, idleCount, nofile, tls);
 }

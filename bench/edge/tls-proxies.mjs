@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nginxProxy } from './nginx-conf.mjs';
+import { BERTH_ENV } from './proxies.mjs';
 
 const BERTH_EDGE_TLS = join(import.meta.dirname, 'berth-edge-tls.mjs');
 const TLS12_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384';
@@ -76,7 +77,7 @@ function caddy({ dir, port, backendPort, tools, cert }) {
 }
 
 function berth({ port, backendPort, cert }) {
-  return { cmd: process.execPath, args: [BERTH_EDGE_TLS, String(port), String(backendPort), cert.cert, cert.key] };
+  return { cmd: process.execPath, args: [BERTH_EDGE_TLS, String(port), String(backendPort), cert.cert, cert.key], env: BERTH_ENV };
 }
 
 export const TLS_PROXIES = [

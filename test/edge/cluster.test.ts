@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { EdgeCluster } from '../../src/edge/cluster/index.js';
@@ -13,6 +14,7 @@ import { defaultRoutePolicy } from '../../src/spec/defaults.js';
 import { socketOwner } from './proc-sockets.js';
 import { pool, proxyRoute, silentLogger, SLOW_HEALTH, startBackend, waitForHealth, type Backend } from './helpers.js';
 import { isAlive } from '../../src/lib/proc.js';
+import { MALLOC_TRIM_THRESHOLD } from '../../src/lib/malloc-env.js';
 
 interface Served {
   status: number;
@@ -93,6 +95,14 @@ describe('EdgeCluster with 2 workers', () => {
     assert.deepEqual(new Set(served.map((s) => s.worker)), new Set(edge.workerPids()));
     await until(() => access.length >= served.length);
     assert.ok(access.every((entry) => entry.host === 'app.test' && entry.status === 200));
+  });
+
+  test('every worker starts with glibc\'s heap trimming raised (or the trim threshold the daemon was given)', () => {
+    const expected = process.env.MALLOC_TRIM_THRESHOLD_ ?? String(MALLOC_TRIM_THRESHOLD);
+    for (const pid of edge.workerPids()) {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      assert.ok(environ.includes(`MALLOC_TRIM_THRESHOLD_=${expected}`), `worker ${pid} lacks MALLOC_TRIM_THRESHOLD_=${expected}`);
+    }
   });
 
   test('a snapshot swap reaches every worker', async () => {

@@ -3,9 +3,11 @@
  * daemon's own script, checks every message they send, restarts a worker that dies with
  * exponential backoff, and at close asks each to drain and exit, killing those that do not.
  * Workers exit by themselves when the daemon's IPC channel closes (node:cluster does that).
+ * Each starts with glibc's heap trimming raised (lib/malloc-env.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { mallocEnv } from '../../lib/malloc-env.js';
 import type { WorkerEntry } from './entry.js';
 import { parseWorkerMessage, type PrimaryMessage, type WorkerMessage } from './protocol.js';
 
@@ -103,7 +105,7 @@ export class Supervisor {
   }
 
   private fork(index: number): void {
-    const worker = new EdgeWorker(index, cluster.fork());
+    const worker = new EdgeWorker(index, cluster.fork(mallocEnv(process.env)));
     this.workers.set(index, worker);
     worker.process.on('message', (raw: unknown) => this.receive(worker, raw));
     worker.process.on('error', (err) => this.options.logger.warn({ err, worker: index }, 'edge worker IPC error'));
