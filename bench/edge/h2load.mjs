@@ -25,8 +25,12 @@ export async function h2load(binary, url, { seconds, warmup, logFile }) {
   const elapsedMs = lines.map((fields) => Number(fields[2]) / 1000).sort((a, b) => a - b);
   const failed = Number(/requests: .* (\d+) failed/.exec(stdout)?.[1] ?? 0);
   const non2xx = lines.filter((fields) => !fields[1]?.startsWith('2')).length;
+  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN);
   return {
-    rps: Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN),
+    rps,
+    // Requests over the whole run, warm-up included (the CPU time per request covers both):
+    // h2load counts only the measured part, so this is its rate over the whole run.
+    requests: rps * (seconds + warmup),
     p50Ms: percentile(elapsedMs, 50),
     p99Ms: percentile(elapsedMs, 99),
     protocol: /Application protocol: (\S+)/.exec(stdout)?.[1],

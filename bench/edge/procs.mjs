@@ -79,3 +79,21 @@ function childPids(pid) {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
     readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
 }
+
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) a process and its live descendants have used so far. */
+export function treeCpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  for (const child of childPids(pid)) seconds += treeCpuSeconds(child);
+  return seconds;
+}
+
+/** Runs `load` (resolving with `{ requests }`) and adds the CPU time `pid`'s tree spent per request. */
+export async function withCpu(pid, load) {
+  const before = treeCpuSeconds(pid);
+  const result = await load();
+  result.cpuUsPerReq = ((treeCpuSeconds(pid) - before) * 1e6) / result.requests;
+  return result;
+}

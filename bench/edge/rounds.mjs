@@ -6,8 +6,8 @@
 // reference are measured seconds apart in every round, so their ratio per round holds even
 // when the absolute figures move.
 
-/** Rounds per case (env ROUNDS, default 3). */
-export const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
+/** Rounds per case (env ROUNDS, default 5). */
+export const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 5));
 
 /**
  * Runs `measure(name, round)` for every name in every round; round r starts at the r-th name.
@@ -32,12 +32,15 @@ const median = (xs) => {
 };
 
 /**
- * One row from its runs: median req/s, p50 and p99; the range of req/s; and the median of the
- * per-round ratios to the reference's runs (round r against round r).
+ * One row from its runs: median req/s, p50, p99 and CPU time per request (when the runs carry
+ * it); the range of req/s; and the medians of the per-round ratios to the reference's runs
+ * (round r against round r), of req/s and of requests per CPU second.
  */
 export function summarize(runs, referenceRuns) {
   const rps = runs.map((r) => r.rps);
   const ratios = referenceRuns ? runs.map((r, i) => r.rps / referenceRuns[i]?.rps) : [];
+  // Requests per CPU second against the reference's: the reference's CPU time per request over this row's.
+  const cpuRatios = referenceRuns ? runs.map((r, i) => referenceRuns[i]?.cpuUsPerReq / r.cpuUsPerReq) : [];
   const notes = {};
   for (const run of runs) {
     for (const key of ['socketErrors', 'non2xx', 'failed']) if (run[key]) notes[key] = run[key];
@@ -50,6 +53,8 @@ export function summarize(runs, referenceRuns) {
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     ratio: median(ratios),
+    cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)),
+    cpuRatio: median(cpuRatios),
     notes,
     runs,
   };

@@ -6,7 +6,7 @@
 // -c50, a 2 s warm-up, then ROUNDS runs of SECONDS_PER_CASE s per row), then resident memory
 // while holding 10,000 idle keep-alive connections; then HTTPS with HTTP/2 (h2load, tls-case.mjs).
 // Usage: npm run bench:edge   (builds first; installs missing tools with apt; writes bench/out/edge.json)
-// Env: ROUNDS (3), SECONDS_PER_CASE (5; 2 for a quick smoke run).
+// Env: ROUNDS (5), SECONDS_PER_CASE (5; 2 for a quick smoke run).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTools } from './install.mjs';
-import { fileLimit, freePort, start, stop, treeRssKb, until200 } from './procs.mjs';
+import { fileLimit, freePort, start, stop, treeRssKb, until200, withCpu } from './procs.mjs';
 import { PROXIES } from './proxies.mjs';
 import { interleaved, ROUNDS, summarize } from './rounds.mjs';
 import { benchTls, printTlsTable } from './tls-case.mjs';
@@ -75,15 +75,15 @@ async function launchAll({ tools, backendPort, nofile, idleCount }) {
   return running;
 }
 
-/** Each case: a warm-up per row, then ROUNDS interleaved wrk runs of SECONDS each. */
-async function throughput(tools, ports) {
-  const names = Object.keys(ports);
+/** Each case: a warm-up per row, then ROUNDS interleaved wrk runs of SECONDS each; `rows` maps names to { port, pid }. */
+async function throughput(tools, rows) {
+  const names = Object.keys(rows);
   const results = Object.fromEntries(names.map((name) => [name, { cases: {} }]));
   for (const c of CASES) {
     console.log(`measuring ${c.name}: ${names.length} rows × ${ROUNDS} rounds … (${Math.round(performance.now() / 1000)} s)`);
-    const url = (name) => `http://127.0.0.1:${ports[name]}${c.path}`;
+    const url = (name) => `http://127.0.0.1:${rows[name].port}${c.path}`;
     for (const name of names) await wrk(tools.wrk, url(name), WARMUP);
-    const runs = await interleaved(names, (name) => wrk(tools.wrk, url(name), SECONDS));
+    const runs = await interleaved(names, (name) => withCpu(rows[name].pid, () => wrk(tools.wrk, url(name), SECONDS)));
     for (const name of names) results[name].cases[c.path] = summarize(runs[name], runs[referenceOf(name)]);
   }
   return results;
@@ -107,12 +107,12 @@ const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 function printTables(results, idleCount, nofile, tls) {
   for (const c of CASES) {
     console.log(`\n### ${c.name} (wrk -t1 -c50, ${ROUNDS} interleaved rounds of ${SECONDS} s; medians)\n`);
-    console.log('| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s | CPU µs per request | vs nginx per CPU second |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const [name, r] of Object.entries(results)) {
       const x = r.cases[c.path];
       const notes = fmtNotes(x.notes);
-      console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtRange(x)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} |`);
+      console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtRange(x)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} | ${x.cpuUsPerReq.toFixed(1)} | ${x.cpuRatio.toFixed(2)}× |`);
     }
     const [plain, logged] = [results['berth edge']?.cases[c.path], results['berth edge + access log']?.cases[c.path]];
     if (plain && logged) {
@@ -144,8 +144,8 @@ async function main() {
   children.add(backend);
   await until200(backendPort, '/small', { child: backend });
   const running = await launchAll({ tools, backendPort, nofile, idleCount });
-  const ports = { direct: backendPort, ...Object.fromEntries(Object.entries(running).map(([name, p]) => [name, p.port])) };
-  const results = await throughput(tools, ports);
+  const rows = { direct: { port: backendPort, pid: backend.pid }, ...Object.fromEntries(Object.entries(running).map(([name, p]) => [name, { port: p.port, pid: p.child.pid }])) };
+  const results = await throughput(tools, rows);
   for (const [name, p] of Object.entries(running)) {
     if (p.proxy.memory === false) continue;
     const afterLoadRssKb = treeRssKb(p.child.pid);
