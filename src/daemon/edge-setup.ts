@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { AccessLog, Edge, type AccessLogEntry, type Challenges, type EdgeLike, type TargetHealth } from '../edge/index.js';
 import type { BerthError } from '../lib/errors.js';
+import { mallocEnv } from '../lib/malloc-env.js';
 import type { CertificateFile, EdgeSpec, Listen } from '../spec/model.js';
 import type { State } from '../state/index.js';
 import { AccessStore } from './access-store.js';
@@ -103,7 +104,12 @@ async function createEdge(spec: EdgeSpec, deps: { logger: Logger; onAccess: (ent
     maxHeaderBytes: spec.maxHeaderBytes,
     trustedProxies: spec.trustedProxies,
   };
-  if (spec.workers === 1) return new Edge(options);
+  if (spec.workers === 1) {
+    if (process.platform === 'linux' && Object.keys(mallocEnv(process.env)).length > 0) {
+      deps.logger.info('MALLOC_TRIM_THRESHOLD_ is not set: an edge in the daemon\'s process serves large responses at about half speed with glibc\'s default; start berth up with MALLOC_TRIM_THRESHOLD_=33554432 (README, scripts/setup.sh)');
+    }
+    return new Edge(options);
+  }
   const { EdgeCluster } = await import('../edge/cluster/index.js');
   return new EdgeCluster({ ...options, workers: spec.workers });
 }

@@ -10,7 +10,8 @@
  *
  * glibc reads the setting at process start, so it can only be given to processes we start: the
  * edge's worker processes get it (cluster/supervisor.ts); `berth up` itself gets it from its
- * launcher (scripts/setup.sh, README). A value the user set, or a GLIBC_TUNABLES one, wins.
+ * launcher (scripts/setup.sh, README) and says at start when it runs the edge in its own
+ * process without it (daemon/edge-setup.ts). A value the user set, or a GLIBC_TUNABLES one, wins.
  * Other C libraries ignore the variable.
  */
 
