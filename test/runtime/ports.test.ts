@@ -81,6 +81,19 @@ test('a replica whose port was taken while it was down restarts on a free port',
   t.after(() => squatter?.close());
   const moved = await waitForStatus(driver, spec.id, (s) => s.state === 'running' && s.port !== first.port, 'running on a new port');
   assert.equal(moved.port, first.port === 31060 ? 31061 : 31060);
-  const res = await fetch(`http://127.0.0.1:${moved.port}/`);
-  assert.equal(await res.text(), 'ok');
+  // 'running' means the process stayed up, not that it listens yet: ask until it answers.
+  assert.equal(await answerOf(`http://127.0.0.1:${moved.port}/`), 'ok');
 });
+
+/** The body of GET `url`, retried every 50 ms while the connection is refused (5 s at most). */
+async function answerOf(url: string): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

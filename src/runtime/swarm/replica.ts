@@ -22,10 +22,21 @@ export interface ReplicaRecord {
   restartCondition?: string;
 }
 
+let registrations = 0;
+
+/** How many replicas have been registered so far: a poll notes it before it asks Docker. */
+export function registrationsSoFar(): number {
+  return registrations;
+}
+
 export class SwarmReplica {
   wanted: 'run' | 'stop' = 'run';
-  /** When the driver learnt of it: a poll that began earlier may not list its service yet. */
-  readonly registeredAt = Date.now();
+  /**
+   * When the driver learnt of it, as a sequence number: a poll that began earlier may not list
+   * its service yet. (A timestamp was ambiguous: a replica adopted and polled within the same
+   * millisecond was skipped by that poll and kept port 0.)
+   */
+  readonly registration = ++registrations;
   readonly lines = new LineRing(20);
   private view: TaskView = { state: 'starting', host: '', port: 0, restarts: 0 };
   private stopped = false;

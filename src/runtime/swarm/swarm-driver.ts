@@ -30,7 +30,7 @@ import { narrate } from './narrate.js';
 import { AppNetworks, removeAppNetwork } from './network.js';
 import { observe } from './observe.js';
 import { Poller } from './poller.js';
-import { SwarmReplica, type ReplicaRecord } from './replica.js';
+import { registrationsSoFar, SwarmReplica, type ReplicaRecord } from './replica.js';
 import { runOnce } from './run-once.js';
 import { forceRestart, removeService, scaleTo, waitTasksDown } from './service-ops.js';
 import { containerPortOf, replicaServiceSpec } from './service-spec.js';
@@ -302,11 +302,11 @@ export class SwarmDriver implements ContainerDriver {
 
   private async poll(): Promise<void> {
     if (this.replicas.size === 0) return;
-    const began = Date.now();
+    const registered = registrationsSoFar();
     const seen = await observe(this.docker, this.opts.instanceId, this.opts.nodeAddresses ?? {});
     this.lastPollError = '';
     for (const replica of [...this.replicas.values()]) {
-      if (replica.wanted === 'stop' || replica.registeredAt >= began) continue;
+      if (replica.wanted === 'stop' || replica.registration > registered) continue;
       const service = seen.services.get(replica.record.serviceId);
       if (!service) {
         this.system(replica, 'its swarm service was removed outside Berth', 'warn');
