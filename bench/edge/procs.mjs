@@ -82,18 +82,27 @@ function childPids(pid) {
 
 const CLOCK_TICKS_PER_S = 100;
 
-/** CPU seconds (user + system) a process and its live descendants have used so far. */
+/** CPU seconds a process and its live descendants have used so far: user and system. */
 export function treeCpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  for (const child of childPids(pid)) seconds += treeCpuSeconds(child);
-  return seconds;
+  const total = { user: Number(fields[11]) / CLOCK_TICKS_PER_S, system: Number(fields[12]) / CLOCK_TICKS_PER_S };
+  for (const child of childPids(pid)) {
+    const c = treeCpuSeconds(child);
+    total.user += c.user;
+    total.system += c.system;
+  }
+  return total;
 }
 
-/** Runs `load` (resolving with `{ requests }`) and adds the CPU time `pid`'s tree spent per request. */
+/**
+ * Runs `load` (resolving with `{ requests }`) and adds the CPU time `pid`'s tree spent per
+ * request: `cpuUsPerReq` (user + system) and `userUsPerReq`.
+ */
 export async function withCpu(pid, load) {
   const before = treeCpuSeconds(pid);
   const result = await load();
-  result.cpuUsPerReq = ((treeCpuSeconds(pid) - before) * 1e6) / result.requests;
+  const after = treeCpuSeconds(pid);
+  result.userUsPerReq = ((after.user - before.user) * 1e6) / result.requests;
+  result.cpuUsPerReq = result.userUsPerReq + ((after.system - before.system) * 1e6) / result.requests;
   return result;
 }

@@ -15,13 +15,14 @@
 //   --dist          runs the built edge (dist/, `npm run build` first) instead of src/ via tsx
 //   --lean          also measures experiments/lean-proxy.mjs (an experiment, not part of Berth),
 //                   and the same proxy behind node:http's server side (LEAN_SERVER=node-http)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureTools } from './install.mjs';
-import { freePort, start, stop, until200 } from './procs.mjs';
+import { freePort, start, stop, until200, withCpu } from './procs.mjs';
 import { BERTH_ENV, PROXIES } from './proxies.mjs';
+import { median } from './rounds.mjs';
 import { wrk } from './wrk.mjs';
 
 const { values: opts } = parseArgs({
@@ -39,7 +40,6 @@ const { values: opts } = parseArgs({
 });
 const HERE = import.meta.dirname;
 const SECONDS = Number(opts.seconds);
-const CLOCK_TICKS_PER_S = 100;
 const children = new Set();
 const dir = mkdtempSync(join(tmpdir(), 'berth-quick-'));
 
@@ -55,22 +55,10 @@ function edgeArgs(port, backendPort, fromSrc) {
   return [...prof, ...loader, join(HERE, 'berth-edge.mjs'), String(port), String(backendPort)];
 }
 
-/** CPU seconds a process and its children have used so far: user and system. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const user = (Number(fields[11]) + Number(fields[13])) / CLOCK_TICKS_PER_S;
-  const system = (Number(fields[12]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
-  return { user, system };
-}
-
 async function measure(name, port, pid, tools) {
   await until200(port, opts.path, { timeoutMs: 15_000 });
   await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, 1);
-  const before = cpuSeconds(pid);
-  const r = await wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, SECONDS);
-  const after = cpuSeconds(pid);
-  r.userUsPerReq = ((after.user - before.user) * 1e6) / r.requests;
-  r.cpuUsPerReq = r.userUsPerReq + ((after.system - before.system) * 1e6) / r.requests;
+  const r = await withCpu(pid, () => wrk(tools.wrk, `http://127.0.0.1:${port}${opts.path}`, SECONDS));
   const extra = [r.socketErrors && `socket errors: ${r.socketErrors}`, r.non2xx && `non-2xx: ${r.non2xx}`].filter(Boolean).join(', ');
   console.log(`${name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.cpuUsPerReq.toFixed(1)} µs/req (user ${r.userUsPerReq.toFixed(1)}) ${extra}`);
   return r;
@@ -82,8 +70,7 @@ async function measureNginx(tools, backendPort) {
   const spec = PROXIES.find((p) => p.name === 'nginx').launch({ dir: ndir, port, backendPort, tools, nofile: 4096 });
   const nginx = launch(spec.cmd, spec.args, spec.env);
   await until200(port, opts.path, { timeoutMs: 15_000 });
-  const worker = Number(readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(' ')[0]);
-  const r = await measure('nginx', port, worker, tools);
+  const r = await measure('nginx', port, nginx.pid, tools);
   await stop(nginx);
   return r;
 }
@@ -103,8 +90,6 @@ function variants() {
   if (opts['access-log']) list.push(['+ access log', { BERTH_BENCH_ACCESS_LOG: join(dir, 'access.log') }]);
   return list;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function summary(results) {
   console.log('\nvariant         best req/s  median req/s  CPU µs/req (min / median)  user µs/req (median)  p99 median');

@@ -24,7 +24,8 @@ export async function interleaved(names, measure, rounds = ROUNDS) {
   return runs;
 }
 
-const median = (xs) => {
+/** The median of the finite numbers in `xs` (NaN when there are none). */
+export const median = (xs) => {
   const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -58,4 +59,15 @@ export function summarize(runs, referenceRuns) {
     notes,
     runs,
   };
+}
+
+export const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
+
+/** The head of a table of summarized rows (Markdown). */
+export const TABLE_HEAD = '| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s | CPU µs per request | vs nginx per CPU second |\n|---|---|---|---|---|---|---|---|';
+
+/** One summarized row of such a table. */
+export function tableRow(name, s) {
+  const notes = Object.entries(s.notes).map(([key, value]) => `${key}: ${value}`).join('; ');
+  return `| ${name} | ${Math.round(s.rps)} | ${Math.round(s.minRps)}–${Math.round(s.maxRps)} | ${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${s.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} | ${s.cpuUsPerReq.toFixed(1)} | ${s.cpuRatio.toFixed(2)}× |`;
 }

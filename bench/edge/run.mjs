@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTools } from './install.mjs';
 import { fileLimit, freePort, start, stop, treeRssKb, until200, withCpu } from './procs.mjs';
 import { PROXIES } from './proxies.mjs';
-import { interleaved, ROUNDS, summarize } from './rounds.mjs';
+import { fmtMs, interleaved, median, ROUNDS, summarize, TABLE_HEAD, tableRow } from './rounds.mjs';
 import { benchTls, printTlsTable } from './tls-case.mjs';
 import { wrk } from './wrk.mjs';
 
@@ -99,25 +99,16 @@ function versions(tools) {
 
 /** Two-worker rows are held against nginx with two workers, the rest against nginx with one. */
 const referenceOf = (name) => (name.endsWith(', 2 workers') ? 'nginx, 2 workers' : 'nginx');
-const fmtRange = (r) => `${Math.round(r.minRps)}–${Math.round(r.maxRps)}`;
-const fmtNotes = (notes) => Object.entries(notes).map(([key, value]) => `${key}: ${value}`).join('; ');
-const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 
 function printTables(results, idleCount, nofile, tls) {
   for (const c of CASES) {
     console.log(`\n### ${c.name} (wrk -t1 -c50, ${ROUNDS} interleaved rounds of ${SECONDS} s; medians)\n`);
-    console.log('| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s | CPU µs per request | vs nginx per CPU second |');
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const [name, r] of Object.entries(results)) {
-      const x = r.cases[c.path];
-      const notes = fmtNotes(x.notes);
-      console.log(`| ${name} | ${Math.round(x.rps)} | ${fmtRange(x)} | ${fmtMs(x.p50Ms)} | ${fmtMs(x.p99Ms)} | ${x.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} | ${x.cpuUsPerReq.toFixed(1)} | ${x.cpuRatio.toFixed(2)}× |`);
-    }
+    console.log(TABLE_HEAD);
+    for (const [name, r] of Object.entries(results)) console.log(tableRow(name, r.cases[c.path]));
     const [plain, logged] = [results['berth edge']?.cases[c.path], results['berth edge + access log']?.cases[c.path]];
     if (plain && logged) {
-      const perRound = plain.runs.map((run, i) => 1 - logged.runs[i].rps / run.rps).sort((a, b) => a - b);
-      const cost = perRound[Math.floor((perRound.length - 1) / 2)];
+      const cost = median(plain.runs.map((run, i) => 1 - logged.runs[i].rps / run.rps));
       console.log(`\nAccess log cost: ${(cost * 100).toFixed(1)}% of Berth's req/s (median over rounds; p99 ${fmtMs(plain.p99Ms)} → ${fmtMs(logged.p99Ms)}).`);
     }
   }

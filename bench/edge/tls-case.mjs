@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { H2LOAD_ARGS, h2load } from './h2load.mjs';
 import { freePort, start, stop, until200, withCpu } from './procs.mjs';
-import { interleaved, ROUNDS, summarize } from './rounds.mjs';
+import { interleaved, ROUNDS, summarize, TABLE_HEAD, tableRow } from './rounds.mjs';
 import { benchCertificate, TLS_PROXIES } from './tls-proxies.mjs';
 
 /**
@@ -43,14 +43,8 @@ export async function benchTls({ tools, backendPort, dir, nofile, children, seco
   }
 }
 
-const fmtMs = (ms) => (ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`);
-
 export function printTlsTable(results, seconds) {
   console.log(`\n### HTTPS with HTTP/2, 100-byte responses (h2load -t1 -c${H2LOAD_ARGS.clients} -m${H2LOAD_ARGS.streams}, ${ROUNDS} interleaved rounds of ${seconds} s; medians; TLS 1.3, ECDSA P-256)\n`);
-  console.log('| proxy | req/s | range over rounds | p50 | p99 | vs nginx req/s | CPU µs per request | vs nginx per CPU second |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const [name, r] of Object.entries(results)) {
-    const notes = Object.entries(r.notes).map(([key, value]) => `${key}: ${value}`).join('; ');
-    console.log(`| ${name} | ${Math.round(r.rps)} | ${Math.round(r.minRps)}–${Math.round(r.maxRps)} | ${fmtMs(r.p50Ms)} | ${fmtMs(r.p99Ms)} | ${r.ratio.toFixed(2)}×${notes ? ` (${notes})` : ''} | ${r.cpuUsPerReq.toFixed(1)} | ${r.cpuRatio.toFixed(2)}× |`);
-  }
+  console.log(TABLE_HEAD);
+  for (const [name, r] of Object.entries(results)) console.log(tableRow(name, r));
 }

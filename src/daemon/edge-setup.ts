@@ -105,9 +105,8 @@ async function createEdge(spec: EdgeSpec, deps: { logger: Logger; onAccess: (ent
     trustedProxies: spec.trustedProxies,
   };
   if (spec.workers === 1) {
-    if (process.platform === 'linux' && Object.keys(mallocEnv(process.env)).length > 0) {
-      deps.logger.info('MALLOC_TRIM_THRESHOLD_ is not set: an edge in the daemon\'s process serves large responses at about half speed with glibc\'s default; start berth up with MALLOC_TRIM_THRESHOLD_=33554432 (README, scripts/setup.sh)');
-    }
+    const missing = process.platform === 'linux' ? mallocEnv(process.env).MALLOC_TRIM_THRESHOLD_ : undefined;
+    if (missing) deps.logger.info(`MALLOC_TRIM_THRESHOLD_ is not set: an edge in the daemon's process serves large responses at about half speed with glibc's default; start berth up with MALLOC_TRIM_THRESHOLD_=${missing} (README, scripts/setup.sh)`);
     return new Edge(options);
   }
   const { EdgeCluster } = await import('../edge/cluster/index.js');

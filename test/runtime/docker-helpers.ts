@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import type { Driver, ReplicaSpec, ReplicaStatus } from '../../src/runtime/driver.js';
 import { DockerDriver, type DockerDriverOptions } from '../../src/runtime/docker/index.js';
 import type { ContainerSpec } from '../../src/spec/model.js';
-import { guard as guardFor, LogCollector, waitForStatus as waitForProcessStatus } from './helpers.js';
+import { getWhenUp as getWhenUpWithin, guard as guardFor, LogCollector, waitForStatus as waitForProcessStatus } from './helpers.js';
 
 export const NODE_IMAGE = 'berth-test/node:latest';
 /** Guards against hangs only; no test asserts on how long something took. */
@@ -129,17 +129,8 @@ export function waitForStatus(driver: Driver, id: string, pred: (s: ReplicaStatu
 }
 
 /** GETs a URL until it answers (the app needs a moment to listen after its container starts). */
-export async function getWhenUp(url: string): Promise<string> {
-  const deadline = Date.now() + HANG_GUARD_MS;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return await res.text();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${url}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+export function getWhenUp(url: string): Promise<string> {
+  return getWhenUpWithin(url, HANG_GUARD_MS);
 }
 
 export function guard<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -80,6 +80,20 @@ export function waitForStatus(driver: Driver, id: string, pred: (s: ReplicaStatu
 }
 
 /** Rejects when `promise` has not settled within `ms` (a hang fails the test instead of stalling it). */
+/** GETs a URL until it answers ('running' means the process stayed up, not that it listens yet). */
+export async function getWhenUp(url: string, guardMs = HANG_GUARD_MS): Promise<string> {
+  const deadline = Date.now() + guardMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return await res.text();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${url}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export function guard<T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

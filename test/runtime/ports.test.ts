@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { PortAllocator } from '../../src/runtime/process/ports.js';
-import { makeDriver, nodeSpec, waitForStatus } from './helpers.js';
+import { getWhenUp, makeDriver, nodeSpec, waitForStatus } from './helpers.js';
 
 async function occupy(port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer();
@@ -81,19 +81,6 @@ test('a replica whose port was taken while it was down restarts on a free port',
   t.after(() => squatter?.close());
   const moved = await waitForStatus(driver, spec.id, (s) => s.state === 'running' && s.port !== first.port, 'running on a new port');
   assert.equal(moved.port, first.port === 31060 ? 31061 : 31060);
-  // 'running' means the process stayed up, not that it listens yet: ask until it answers.
-  assert.equal(await answerOf(`http://127.0.0.1:${moved.port}/`), 'ok');
+  assert.equal(await getWhenUp(`http://127.0.0.1:${moved.port}/`), 'ok');
 });
 
-/** The body of GET `url`, retried every 50 ms while the connection is refused (5 s at most). */
-async function answerOf(url: string): Promise<string> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      return await (await fetch(url)).text();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
