@@ -3,6 +3,8 @@
 # Idempotent, run as root: does nothing when `docker info` already works; otherwise installs
 # Debian's docker.io when dockerd is missing, starts dockerd in the background (no systemd
 # needed) with its log in a file, and waits until the engine answers. Prints the engine version.
+# `engine.sh report` (after failed tests) says whether the engine still answers and, when it
+# does not, how the log of the dockerd started last ends (a Go panic names its cause).
 #
 # Environment:
 #   BERTH_DOCKERD_LOG      dockerd's log file          (default /var/log/berth-dockerd.log)
@@ -78,7 +80,22 @@ wait_for_engine() {
   done
 }
 
+report() {
+  if engine_answers; then
+    say "the Docker engine still answers"
+    return
+  fi
+  [[ -r "$LOG_FILE" ]] || { say "the Docker engine does not answer, and there is no log at ${LOG_FILE}"; return; }
+  say "the Docker engine does not answer; the end of the last dockerd's log (${LOG_FILE}):"
+  # From the last start marker on; from its Go panic when there is one, else the last lines.
+  awk '/^--- .*: started by scripts\/docker\/engine.sh ---$/ { n = 0; p = 0 }
+       /^panic: / { p = n + 1 }
+       { line[++n] = $0 }
+       END { from = p ? p : (n > 30 ? n - 29 : 1); to = p ? p + 40 : n; for (i = from; i <= to && i <= n; i++) print line[i] }' "$LOG_FILE"
+}
+
 main() {
+  [[ "${1:-}" == report ]] && { report; return; }
   command -v docker >/dev/null 2>&1 && engine_answers && { print_version; return; }
   [[ $EUID -eq 0 ]] || die "the Docker engine is not answering and starting it needs root: run this script as root"
   install_engine

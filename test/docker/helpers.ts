@@ -79,10 +79,12 @@ export function removeInstance(instance: string): void {
       // already gone
     }
   };
-  const running = ids(['ps', '-aq', '--filter', label]);
-  if (running.length > 0) quiet(['rm', '-f', '-v', ...running]);
+  // Services before containers: a service whose containers were killed under it restarts them,
+  // and removing it while the task reaper trims that history can crash dockerd 20.10.
   const services = swarmActive() ? ids(['service', 'ls', '-q', '--filter', label]) : [];
   if (services.length > 0) quiet(['service', 'rm', ...services]);
+  const running = ids(['ps', '-aq', '--filter', label]);
+  if (running.length > 0) quiet(['rm', '-f', '-v', ...running]);
   const networks = ids(['network', 'ls', '-q', '--filter', label]);
   if (networks.length > 0) quiet(['network', 'rm', ...networks]);
   const volumes = ids(['volume', 'ls', '-q', '--filter', label]);

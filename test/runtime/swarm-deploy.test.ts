@@ -1,7 +1,9 @@
 /**
  * The swarm driver against a real engine in a single-node swarm: replicas of a tiny HTTP
  * server answer from the host at their task's host-mode port; one index starts and stops
- * alone; a second release runs beside the first, which then goes.
+ * alone; a second release runs beside the first, which then goes. Every service removal is
+ * watched: Swarm's task reaper must be done with the service's tasks by then (removing it
+ * while the reaper works can crash dockerd 20.10, see waitTasksDown).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +16,24 @@ import {
 } from '../../src/runtime/swarm/testkit.js';
 
 const docker = new Docker();
+/** Desired states of the tasks each removed service still had when it was removed, by service id. */
+const atRemoval = new Map<string, string[]>();
+/** The real engine; its services' remove() first lists what tasks they still have. */
+const watched = new Proxy(docker, {
+  get(target, prop, receiver) {
+    if (prop !== 'getService') return Reflect.get(target, prop, receiver) as unknown;
+    return (id: string) => {
+      const service = target.getService(id);
+      const remove = service.remove.bind(service);
+      service.remove = async (...args: unknown[]) => {
+        const tasks = (await target.listTasks({ filters: { service: [id] } })) as Array<{ DesiredState: string }>;
+        atRemoval.set(id, tasks.map((t) => t.DesiredState));
+        return remove(...(args as []));
+      };
+      return service;
+    };
+  },
+});
 const instanceId = randomInstance();
 const lines: LogLine[] = [];
 let leaveSwarm: () => Promise<void> = async () => undefined;
@@ -28,10 +48,21 @@ async function answers(s: ReplicaStatus): Promise<{ replica: string; release: st
   return JSON.parse(res.body) as { replica: string; release: string; uid: number };
 }
 
-async function serviceExists(release: number, index: number): Promise<boolean> {
+async function serviceId(release: number, index: number): Promise<string | undefined> {
   const name = replicaServiceName(instanceId, 'web', release, index);
   const found = await docker.listServices({ filters: { name: [name] } });
-  return found.some((s) => s.Spec?.Name === name);
+  return found.find((s) => s.Spec?.Name === name)?.ID;
+}
+
+async function serviceExists(release: number, index: number): Promise<boolean> {
+  return (await serviceId(release, index)) !== undefined;
+}
+
+/** Asserts the service was removed with no task left for the reaper (desired state "remove"). */
+function assertRemovedAfterReaper(serviceId: string): void {
+  const states = atRemoval.get(serviceId);
+  assert.ok(states, `service ${serviceId} was removed`);
+  assert.ok(!states.includes('remove'), `tasks still waiting for the reaper when the service was removed: ${states.join(', ')}`);
 }
 
 describe('swarm driver: deploy, scale, second release', { timeout: 90_000 }, () => {
@@ -39,7 +70,7 @@ describe('swarm driver: deploy, scale, second release', { timeout: 90_000 }, () 
     await requireTestImage(docker);
     leaveSwarm = await useTestSwarm(docker);
     app = writeTestApp();
-    driver = testDriver(docker, instanceId, lines);
+    driver = testDriver(watched, instanceId, lines);
   });
 
   after(async () => {
@@ -68,8 +99,10 @@ describe('swarm driver: deploy, scale, second release', { timeout: 90_000 }, () 
     assert.equal((await answers(third)).replica, 'web.r1.2');
     const seen: string[] = [];
     const off = driver.onChange((s) => s.id === 'web.r1.2' && seen.push(s.state));
+    const id = await serviceId(1, 2);
     await driver.stop('web.r1.2');
     off();
+    assertRemovedAfterReaper(id!);
     assert.deepEqual(seen, ['stopping', 'stopped']);
     assert.equal(driver.get('web.r1.2'), undefined);
     assert.equal(await serviceExists(1, 2), false);
@@ -86,7 +119,9 @@ describe('swarm driver: deploy, scale, second release', { timeout: 90_000 }, () 
       assert.equal(body.replica, s.id);
       assert.equal(body.release, String(s.release));
     }
+    const ids = await Promise.all([0, 1].map((index) => serviceId(1, index)));
     await Promise.all(['web.r1.0', 'web.r1.1'].map((id) => driver.stop(id)));
+    for (const id of ids) assertRemovedAfterReaper(id!);
     assert.deepEqual(driver.list().map((s) => s.id).sort(), ['web.r2.0', 'web.r2.1']);
     assert.equal(await serviceExists(1, 0), false);
     assert.equal(await serviceExists(1, 1), false);

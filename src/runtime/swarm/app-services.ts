@@ -8,7 +8,7 @@ import { BerthError } from '../../lib/errors.js';
 import type { ServiceSpec } from '../../spec/model.js';
 import { dockerMessage } from './docker-errors.js';
 import { LABEL, labelFilter } from './names.js';
-import { removeService, updateService } from './service-ops.js';
+import { stopAndRemoveService, updateService } from './service-ops.js';
 import { appServiceSpec } from './service-spec.js';
 
 export interface AppServicesContext {
@@ -17,6 +17,8 @@ export interface AppServicesContext {
   /** Placement constraints of every app service (default: the manager Berth runs on). */
   placement: string[];
   restartDelayMs: number;
+  /** How long past a service's stop grace period its removal waits for its task to end. */
+  stopSlackMs: number;
   ensureImage: (image: string) => Promise<void>;
   /** The app's overlay network, created when missing. */
   ensureNetwork: (app: string) => Promise<string>;
@@ -41,6 +43,12 @@ export async function applyAppServices(ctx: AppServicesContext, app: string, ser
   }
   const wanted = new Set(services.map((s) => s.name));
   for (const [name, service] of byName) {
-    if (!wanted.has(name)) await removeService(docker, service.ID);
+    if (!wanted.has(name)) await stopAndRemoveService(docker, service.ID, stopGraceMs(service) + ctx.stopSlackMs);
   }
+}
+
+/** The service's stop grace period (Swarm's default, 10 s, when it has none). */
+function stopGraceMs(service: Docker.Service): number {
+  const grace = (service.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.StopGracePeriod;
+  return typeof grace === 'number' ? grace / 1e6 : 10_000;
 }

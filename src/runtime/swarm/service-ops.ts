@@ -1,6 +1,6 @@
 /**
  * Changes to one existing Swarm service: scale it, force its task to be replaced (a restart),
- * wait for its tasks to be down, remove it. Each reads the service's current spec and version
+ * wait for its tasks to be down, stop and remove it. Each reads the service's current spec and version
  * first, as the Swarm API asks. A service that is gone counts as done for stops and removals.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,7 +36,18 @@ export function forceRestart(docker: Docker, serviceId: string): Promise<boolean
   });
 }
 
-/** Resolves true once no task of the service is (or is about to be) running; false at the timeout. */
+/**
+ * Resolves true once no task of the service is (or is about to be) running and Swarm's task
+ * reaper has deleted the tasks it was told to remove; false at the timeout.
+ *
+ * The second half matters to whoever removes the service next. Removing a service makes the
+ * orchestrator list its tasks and then, in a later transaction, re-read each one to mark it
+ * for removal; a task the reaper deleted in between is dereferenced as nil and dockerd panics
+ * and exits (swarmkit's SetServiceTasksRemove, moby/swarmkit#3216; Debian 12's docker.io
+ * 20.10 has it, and it took our CI's engine down). Tasks scaled away keep the desired state
+ * "remove" until the reaper deletes them, within a reaper tick (250 ms) of being down; the
+ * history tasks that stay (desired "shutdown") are not the reaper's to delete.
+ */
 export async function waitTasksDown(docker: Docker, serviceId: string, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -48,7 +59,7 @@ export async function waitTasksDown(docker: Docker, serviceId: string, timeoutMs
       throw err;
     }
     const tasks = parseAll(TaskSchema, raw);
-    if (tasks.every(isDown)) return true;
+    if (tasks.every((t) => isDown(t) && t.DesiredState !== 'remove')) return true;
     await sleep(250);
   }
   return false;
@@ -60,6 +71,19 @@ function isDown(task: { DesiredState: string; Status: { State: string } }): bool
   return task.DesiredState !== 'running' && (task.Status.State === 'new' || task.Status.State === 'pending');
 }
 
+/**
+ * Stops a service's tasks (scaled to 0: each gets its stop signal and grace period), waits
+ * until they are down and reaped (waitTasksDown), then removes the service. False when the
+ * tasks were not done within `timeoutMs`; the service is removed all the same.
+ */
+export async function stopAndRemoveService(docker: Docker, serviceId: string, timeoutMs: number): Promise<boolean> {
+  if (!(await scaleTo(docker, serviceId, 0))) return true; // gone already
+  const settled = await waitTasksDown(docker, serviceId, timeoutMs);
+  await removeService(docker, serviceId);
+  return settled;
+}
+
+/** Removes the service at once; only safe when no task of it is waiting for the reaper (see waitTasksDown). */
 export async function removeService(docker: Docker, serviceId: string): Promise<void> {
   try {
     await docker.getService(serviceId).remove();

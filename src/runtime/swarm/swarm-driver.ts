@@ -32,7 +32,7 @@ import { observe } from './observe.js';
 import { Poller } from './poller.js';
 import { registrationsSoFar, SwarmReplica, type ReplicaRecord } from './replica.js';
 import { runOnce } from './run-once.js';
-import { forceRestart, removeService, scaleTo, waitTasksDown } from './service-ops.js';
+import { forceRestart, stopAndRemoveService } from './service-ops.js';
 import { containerPortOf, replicaServiceSpec } from './service-spec.js';
 import { localReplicaStats } from './stats.js';
 import { viewOf } from './task-state.js';
@@ -106,7 +106,7 @@ export class SwarmDriver implements ContainerDriver {
     await this.manager();
     const leftovers = await findLeftovers(this.docker, this.opts.instanceId);
     for (const record of leftovers.adopt) this.register(record);
-    for (const serviceId of leftovers.remove) await removeService(this.docker, serviceId);
+    for (const serviceId of leftovers.remove) await stopAndRemoveService(this.docker, serviceId, this.stopSlackMs);
     const removed = leftovers.remove.length + await removeRunContainers(this.docker, this.opts.instanceId);
     if (this.replicas.size > 0) this.opts.logger.info({ adopted: this.replicas.size }, 'adopted swarm replicas left running by an earlier daemon');
     this.ensurePolling();
@@ -193,7 +193,7 @@ export class SwarmDriver implements ContainerDriver {
     await applyAppServices({
       docker: this.docker, instanceId: this.opts.instanceId,
       placement: this.opts.servicePlacement ?? [`node.id == ${node}`],
-      restartDelayMs: this.restartDelayMs, ensureImage: (image) => this.ensureImage(image),
+      restartDelayMs: this.restartDelayMs, stopSlackMs: this.stopSlackMs, ensureImage: (image) => this.ensureImage(image),
       ensureNetwork: (name) => this.networks.ensure(name),
     }, app, services);
     const replicasLeft = [...this.replicas.values()].some((r) => r.record.app === app);
@@ -218,6 +218,10 @@ export class SwarmDriver implements ContainerDriver {
 
   private get restartDelayMs(): number {
     return this.opts.restartDelayMs ?? DEFAULTS.restartDelayMs;
+  }
+
+  private get stopSlackMs(): number {
+    return this.opts.stopSlackMs ?? DEFAULTS.stopSlackMs;
   }
 
   private async create(spec: ReplicaSpec): Promise<ReplicaStatus> {
@@ -278,11 +282,9 @@ export class SwarmDriver implements ContainerDriver {
     replica.wanted = 'stop';
     this.emit(replica);
     try {
-      await scaleTo(this.docker, serviceId, 0);
-      if (!(await waitTasksDown(this.docker, serviceId, graceMs + (this.opts.stopSlackMs ?? DEFAULTS.stopSlackMs)))) {
-        this.system(replica, 'its task did not end within the stop grace period; removing the service anyway', 'warn');
+      if (!(await stopAndRemoveService(this.docker, serviceId, graceMs + this.stopSlackMs))) {
+        this.system(replica, 'its task did not end within the stop grace period; its service was removed anyway', 'warn');
       }
-      await removeService(this.docker, serviceId);
     } catch (err) {
       replica.wanted = 'run';
       this.emit(replica);

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { LogLine, ReplicaSpec, ReplicaStatus } from '../driver.js';
 import { LABEL, labelFilter } from './names.js';
+import { stopAndRemoveService } from './service-ops.js';
 import { SwarmDriver } from './swarm-driver.js';
 
 const STATE_DIR = join(tmpdir(), 'berth-swarm-tests');
@@ -62,7 +63,8 @@ export async function useTestSwarm(docker: Docker): Promise<() => Promise<void>>
 export async function removeInstanceObjects(docker: Docker, instanceId: string): Promise<void> {
   const label = labelFilter(instanceId);
   const services = await docker.listServices({ filters: { label } }).catch(() => []);
-  await Promise.allSettled(services.map((s) => docker.getService(s.ID).remove()));
+  // Stopped the driver's way first: removing a service the task reaper is busy with can crash dockerd (see waitTasksDown).
+  await Promise.allSettled(services.map((s) => stopAndRemoveService(docker, s.ID, HANG_GUARD_MS)));
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.containerInstance}=${instanceId}`] } });
   await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   await removeNetworks(docker, label);
