@@ -39,6 +39,22 @@ test('a log line is the JSON of its fields, byte for byte, whatever the strings 
   }
 });
 
+test('durations are written as JSON writes them rounded to the microsecond, for every size', () => {
+  const rounded = (ms: number) => Math.round(ms * 1000) / 1000;
+  const fixed = [0, -0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.12, 0.102, 0.1204, 1, 1.5, 1.05, 1.005, 2.0004, 9.9995, 10, 100.1, 1234.5678,
+    59_999.9999, 1e6 + 0.001, 1e9 + 0.999, 1e11 + 0.01, 999_999_999_999.999, 1e12, 1e12 + 0.5, 5e14, -1.5, -0.0004, Number.MAX_SAFE_INTEGER, 1e21, Number.NaN, Infinity];
+  let seed = 42;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const samples = [...fixed, ...Array.from({ length: 20_000 }, (_, i) => random() * 10 ** (i % 13 - 3))];
+  for (const ms of samples) {
+    const line = JSON.parse(accessLogLine({ ...entry(1), durationMs: ms, upstreamMs: ms })) as Record<string, unknown>;
+    const text = accessLogLine({ ...entry(1), durationMs: ms, upstreamMs: ms });
+    const want = JSON.stringify(Number.isFinite(rounded(ms)) ? rounded(ms) : null);
+    assert.ok(text.includes(`"durationMs":${want},"upstreamMs":${want},`), `${ms}: ${text}`);
+    assert.equal(line.durationMs, JSON.parse(want));
+  }
+});
+
 test('lines longer than a buffer arrive whole and in order', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'access.log');
@@ -51,6 +67,23 @@ test('lines longer than a buffer arrive whole and in order', async (t) => {
   assert.deepEqual(written.map((line) => line.path), Array.from({ length: 1_500 }, (_, n) => `/n/${n}`));
   assert.equal(written[500]?.userAgent, long);
   assert.equal(written[501]?.userAgent, 'ua 501 ü');
+});
+
+test('buffers used again after a write carry no stale bytes: many flushes, every line whole and in order', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const log = new AccessLog({ file, maxBytes: 1 << 26, keep: 1, flushMs: 60_000 });
+  let n = 0;
+  // Batches of different sizes (full batches flush on their own), each line a different length.
+  for (const size of [2_500, 10, 4_000, 1, 3_333, 700]) {
+    for (let i = 0; i < size; i++, n++) log.write({ ...entry(n), userAgent: 'u'.repeat(n % 97) });
+    await log.flush();
+  }
+  await log.close();
+  const written = lines(file);
+  assert.equal(written.length, n);
+  assert.deepEqual(written.map((line) => line.path), Array.from({ length: n }, (_, k) => `/n/${k}`));
+  assert.ok(written.every((line, k) => line.userAgent === 'u'.repeat(k % 97)));
 });
 
 test('proxied requests become JSON lines with every field', async (t) => {
