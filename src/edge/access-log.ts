@@ -3,9 +3,10 @@
  * serializes the entry straight into an off-heap buffer, so nothing of the request stays in
  * the JavaScript heap while it waits (entries kept for the flush interval outlived scavenges
  * and were promoted: bench/README.md, issue 3 round 4). A short timer, or a full batch,
- * appends the buffers with one write. Written buffers are used again: a fresh 64 KB buffer
- * every ~200 lines touched new pages and grew V8's external memory, which schedules GCs. The file rotates by size — access.log → access.log.1 →
- * … → access.log.<keep>, the oldest dropped — and close() writes whatever is still queued.
+ * appends the buffers with one write; written buffers are filled again (a fresh 64 KB buffer
+ * every ~200 lines touched new pages: round 6). The file rotates by size — access.log →
+ * access.log.1 → … → access.log.<keep>, the oldest dropped — and close() writes whatever is
+ * still queued.
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { AccessLogEntry } from './types.js';
