@@ -47,11 +47,9 @@ test('durations are written as JSON writes them rounded to the microsecond, for 
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const samples = [...fixed, ...Array.from({ length: 20_000 }, (_, i) => random() * 10 ** (i % 13 - 3))];
   for (const ms of samples) {
-    const line = JSON.parse(accessLogLine({ ...entry(1), durationMs: ms, upstreamMs: ms })) as Record<string, unknown>;
     const text = accessLogLine({ ...entry(1), durationMs: ms, upstreamMs: ms });
     const want = JSON.stringify(Number.isFinite(rounded(ms)) ? rounded(ms) : null);
     assert.ok(text.includes(`"durationMs":${want},"upstreamMs":${want},`), `${ms}: ${text}`);
-    assert.equal(line.durationMs, JSON.parse(want));
   }
 });
 

@@ -1,7 +1,8 @@
 /**
  * Changes to one existing Swarm service: scale it, force its task to be replaced (a restart),
- * wait for its tasks to be down, stop and remove it. Each reads the service's current spec and version
- * first, as the Swarm API asks. A service that is gone counts as done for stops and removals.
+ * wait for its tasks to be down, stop and remove it. Each reads the service's current spec and
+ * version first, as the Swarm API asks. A service that is gone counts as done for stops and
+ * removals.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
@@ -83,8 +84,8 @@ export async function stopAndRemoveService(docker: Docker, serviceId: string, ti
   return settled;
 }
 
-/** Removes the service at once; only safe when no task of it is waiting for the reaper (see waitTasksDown). */
-export async function removeService(docker: Docker, serviceId: string): Promise<void> {
+/** Removes the service at once: only once no task of it waits for the reaper (see waitTasksDown). */
+async function removeService(docker: Docker, serviceId: string): Promise<void> {
   try {
     await docker.getService(serviceId).remove();
   } catch (err) {
